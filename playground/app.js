@@ -62,18 +62,19 @@
     }
   }
 
+  // Returns '' when the fragment held editor texts, else why not ('none' when it held none).
   async function loadFromHash() {
     try {
       const s = await ArbiterState.read(location.hash);
-      if (s.editors) {
-        state.example = s.example;
-        setEditors(s.editors);
-      }
       if (TABS.includes(s.tab)) selectTab(s.tab, false);
-      return Boolean(s.editors);
+      if (!s.editors) return 'none';
+      state.example = s.example;
+      setEditors(s.editors);
+      return '';
     } catch (e) {
-      setStatus('Could not read the link: ' + e.message, 'error');
-      return false;
+      const why = 'Could not read the link (' + e.message + ')';
+      setStatus(why, 'error');
+      return why;
     }
   }
 
@@ -122,7 +123,11 @@
         local.push({ line: pos.line, column: pos.column, severity: 'error', code: 'JSON', message: cleanJsonMessage(e.message) });
       }
     }
-    editor.setMarks(local.concat(state.serverMarks[id] || []));
+    // The daemon's word wins once there is one; a message without a position borrows the
+    // position the browser's own JSON parser found.
+    const server = (state.serverMarks[id] || []).map((m) => (m.line || !local.length ? m :
+      { ...m, line: local[0].line, column: local[0].column }));
+    editor.setMarks(server.length ? server : local);
     editor.setNote(local.length ? 'invalid JSON' : '', local.length ? 'note-error' : '');
   }
 
@@ -275,7 +280,7 @@
       showLedger: () => selectTab('ledger', true),
     };
     R.renderDecision($('#panel-decision'), response, handlers);
-    R.renderExplain($('#panel-explain'), response);
+    R.renderExplain($('#panel-explain'), response, handlers);
     R.renderBytecode($('#panel-bytecode'), response);
     if (response.receipt) {
       state.lastReceipt = response.receipt;
@@ -384,14 +389,16 @@
   // ---- start ------------------------------------------------------------------------------
 
   (async function start() {
-    const fromLink = await loadFromHash();
+    const linkProblem = await loadFromHash();
     await loadExamples();
-    if (!fromLink && state.examples.length) {
+    if (linkProblem && state.examples.length) {
       const preferred = state.examples.find((e) => e.name === 'ai-model-deployment') || state.examples[0];
       loadExample(preferred.name);
     }
     document.body.dataset.ready = 'true';
-    if (!$('#status').textContent || /^Loaded example/.test($('#status').textContent)) {
+    if (linkProblem && linkProblem !== 'none') {
+      setStatus(linkProblem + ' — showing an example instead', 'error');
+    } else if (!$('#status').textContent || /^Loaded example/.test($('#status').textContent)) {
       setStatus('Ready — press Decide or Ctrl+Enter');
     }
   })();

@@ -184,7 +184,7 @@
     if (decision.bundle) panel.append(el('p', 'bundle muted', `policy bundle ${decision.bundle}`));
   }
 
-  function renderExplain(panel, response) {
+  function renderExplain(panel, response, handlers) {
     panel.replaceChildren();
     const explain = response.decision && response.decision.explain;
     if (explain === undefined || explain === null) {
@@ -197,12 +197,58 @@
       panel.append(el('pre', 'trace', explain));
       return;
     }
-    const tree = el('div', 'trace-tree');
-    tree.append(jsonTree(explain, 0));
-    panel.append(tree);
+    if (Array.isArray(explain) && explain.every((s) => s && typeof s === 'object' && typeof s.rule === 'string')) {
+      panel.append(explainTable(explain, handlers));
+    } else {
+      const tree = el('div', 'trace-tree');
+      tree.append(jsonTree(explain, 0));
+      panel.append(tree);
+    }
     const raw = el('details', 'raw');
     raw.append(el('summary', '', 'Raw JSON'), el('pre', 'trace', pretty(explain)));
     panel.append(raw);
+  }
+
+  const OUTCOME_LABELS = {
+    matched: 'matched', not_matched: 'not matched', error: 'error', skipped: 'skipped',
+  };
+
+  // The engine's trace: [{rule, effect, outcome, detail, file, line}], one step per rule.
+  function explainTable(steps, handlers) {
+    const wrap = el('div', 'explain');
+    const counts = {};
+    for (const s of steps) counts[s.outcome] = (counts[s.outcome] || 0) + 1;
+    const summary = Object.entries(counts).map(([k, n]) => `${n} ${OUTCOME_LABELS[k] || k}`).join(' · ');
+    wrap.append(el('p', 'explain-summary', `${steps.length} rule${steps.length === 1 ? '' : 's'} looked at: ${summary}`));
+    const table = el('table', 'explain-table');
+    const head = el('tr');
+    for (const h of ['Rule', 'Effect', 'Outcome', 'Why', 'Where']) head.append(el('th', '', h));
+    const thead = el('thead');
+    thead.append(head);
+    table.append(thead);
+    const body = el('tbody');
+    for (const s of steps) {
+      const tr = el('tr', `step step-${s.outcome || 'unknown'} step-${s.effect || ''}`);
+      tr.append(el('td', 'rule-id', s.rule));
+      tr.append(el('td', 'effect', s.effect || ''));
+      const outcome = el('td');
+      outcome.append(el('span', 'outcome outcome-' + (s.outcome || 'unknown'), OUTCOME_LABELS[s.outcome] || s.outcome || ''));
+      tr.append(outcome);
+      tr.append(el('td', 'detail', s.detail || ''));
+      const where = el('td', 'where');
+      if (s.line) {
+        const b = el('button', 'linkish', `${s.file ? s.file + ':' : ''}${s.line}`);
+        b.type = 'button';
+        b.title = 'Show this rule in the policy';
+        b.addEventListener('click', () => handlers.focusPolicy(s.line, 1));
+        where.append(b);
+      }
+      tr.append(where);
+      body.append(tr);
+    }
+    table.append(body);
+    wrap.append(table);
+    return wrap;
   }
 
   function renderBytecode(panel, response) {

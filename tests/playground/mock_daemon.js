@@ -91,8 +91,10 @@ function evaluate(body) {
     errors: [],
     bundle: 'sha256:' + '0'.repeat(64),
     explain: [
-      { rule: 'ai.model_deployment.owner_team_deploys', effect: 'permit', matched: Boolean(allow) },
-      { rule: 'ai.model_deployment.high_risk_needs_approval', effect: 'forbid', matched: false },
+      { rule: 'ai.model_deployment.owner_team_deploys', effect: 'permit', outcome: allow ? 'matched' : 'not_matched',
+        detail: allow ? '' : 'subject in resource.owner_team is false', file: 'playground.arbiter', line: 4 },
+      { rule: 'ai.model_deployment.high_risk_needs_approval', effect: 'forbid', outcome: 'not_matched',
+        detail: 'resource.risk_tier == "high" is false', file: 'playground.arbiter', line: 12 },
     ],
   };
   seq += 1;

@@ -45,6 +45,7 @@ function parseArgs(argv) {
 
 let passed = 0;
 let failed = 0;
+const pageErrors = [];  // script errors seen on the page, printed with any failure
 function check(name, ok, detail) {
   if (ok) {
     passed++;
@@ -244,7 +245,6 @@ async function run(args) {
       viewport: { width: 1366, height: 768 },
     });
     const foreign = [];
-    const pageErrors = [];
     // The page must work offline: any request to another origin is refused and counted.
     await context.route('**/*', (route) => {
       const url = route.request().url();
@@ -409,6 +409,27 @@ async function run(args) {
     }
     await shot('syntax-error');
 
+    // 6b. Broken JSON in the request: marked as it is typed, and the daemon's input error shown.
+    await setEditor(page, 'policy', example.policy);
+    const brokenRequest = example.request.replace(/\{/, '{ "oops" ,');
+    await setEditor(page, 'request', brokenRequest);
+    await page.waitForSelector('#pane-request .gutter-line.mark-error');
+    const jsonMark = await page.evaluate(() => ({
+      line: Number(document.querySelector('#pane-request .gutter-line.mark-error').dataset.line),
+      problems: [...document.querySelectorAll('#pane-request .problem')].map((p) => p.textContent),
+    }));
+    check('invalid request JSON is marked in the request editor before deciding',
+      jsonMark.line === 1 && jsonMark.problems.length > 0, JSON.stringify(jsonMark));
+    await decideWith(page, () => page.click('#decide'));
+    const inputError = await page.evaluate(() => ({
+      badge: document.querySelector('#panel-decision .badge')?.textContent || '',
+      text: document.querySelector('#panel-decision')?.textContent || '',
+    }));
+    check('deciding with invalid request JSON shows the daemon\'s input error',
+      /error/i.test(inputError.badge) && /request/i.test(inputError.text), JSON.stringify(inputError));
+    await shot('request-json-error');
+    await setEditor(page, 'request', edit ? edit.text : example.request);
+
     // 7. Fix it, decide again; the markers go away.
     await setEditor(page, 'policy', example.policy);
     await decideWith(page, () => page.click('#decide'));
@@ -455,6 +476,18 @@ async function run(args) {
       await shot(`layout-${w}x${h}`);
     }
 
+    // 11. A damaged link does not break the page: it says so and loads an example.
+    const damaged = await context.newPage();
+    const damagedErrors = [];
+    damaged.on('pageerror', (e) => damagedErrors.push(e.message));
+    await damaged.goto(base + '/playground#tab=ledger&s=zNOT-A-VALID-PAYLOAD');
+    await damaged.waitForSelector('body[data-ready="true"]');
+    const damagedState = { status: await damaged.textContent('#status'), policy: await editorValue(damaged, 'policy') };
+    check('a damaged link is reported and the page still loads an example',
+      /could not read the link/i.test(damagedState.status) && damagedState.policy.length > 0 && damagedErrors.length === 0,
+      JSON.stringify({ ...damagedState, policy: damagedState.policy.slice(0, 40), damagedErrors }));
+    await damaged.close();
+
     check('the page asked no other host for anything', foreign.length === 0, foreign.join('\n'));
     check('no script errors on the page', pageErrors.length === 0, pageErrors.join('\n'));
   } finally {
@@ -475,7 +508,8 @@ async function run(args) {
   try {
     await run(args);
   } catch (e) {
-    check('the browser test ran to the end', false, e.stack || e.message);
+    check('the browser test ran to the end', false,
+      (e.stack || e.message) + (pageErrors.length ? '\nerrors on the page:\n' + pageErrors.join('\n') : ''));
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
