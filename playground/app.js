@@ -126,7 +126,7 @@
     // The daemon's word wins once there is one; a message without a position borrows the
     // position the browser's own JSON parser found.
     const server = (state.serverMarks[id] || []).map((m) => (m.line || !local.length ? m :
-      { ...m, line: local[0].line, column: local[0].column }));
+      { ...m, line: local[0].line, column: local[0].column, bytes: false }));
     editor.setMarks(server.length ? server : local);
     editor.setNote(local.length ? 'invalid JSON' : '', local.length ? 'note-error' : '');
   }
@@ -260,7 +260,7 @@
 
   function applyResponse(response) {
     const diagnostics = Array.isArray(response.diagnostics) ? response.diagnostics : [];
-    editors.policy.setMarks(diagnostics);
+    editors.policy.setMarks(diagnostics.map((d) => ({ ...d, bytes: true })));
     const policyErrors = diagnostics.filter((d) => d.severity !== 'warning').length;
     editors.policy.setNote(policyErrors ? `${policyErrors} error${policyErrors === 1 ? '' : 's'}` :
       (diagnostics.length ? `${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'}` : ''),
@@ -270,13 +270,13 @@
     for (const e of response.input_errors || []) {
       const where = e.where === 'entities' ? 'entities' : 'request';
       const pos = positionIn(editors[where].value, e.message || '');
-      state.serverMarks[where].push({ line: pos.line, column: pos.column, severity: 'error', message: e.message });
+      state.serverMarks[where].push({ line: pos.line, column: pos.column, bytes: true, severity: 'error', message: e.message });
     }
     checkJson(editors.entities);
     checkJson(editors.request);
 
     const handlers = {
-      focusPolicy: (line, column) => editors.policy.focusAt(line, column),
+      focusPolicy: (line, column) => editors.policy.focusAt(line, column, true),
       showLedger: () => selectTab('ledger', true),
     };
     R.renderDecision($('#panel-decision'), response, handlers);
@@ -351,7 +351,7 @@
     try {
       const text = await fetchText('/v1/playground/ledger/checkpoint');
       if (mine !== checkpointSeq) return;
-      box.replaceChildren(R.el('pre', 'note-text', text));
+      R.renderCheckpoint(box, text);
     } catch (e) {
       if (mine !== checkpointSeq) return;
       box.replaceChildren(R.el('p', 'failure', 'Could not load the checkpoint: ' + e.message));
@@ -366,8 +366,7 @@
     box.replaceChildren(R.el('p', 'muted', 'Fetching…'));
     try {
       const text = await fetchText('/v1/playground/ledger/proof?seq=' + encodeURIComponent(receipt.seq));
-      const h = R.el('h4', '', `Inclusion proof of entry #${receipt.seq}`);
-      box.replaceChildren(h, R.el('pre', 'proof-text', text));
+      R.renderProof(box, receipt.seq, text);
       refreshCheckpoint();
     } catch (e) {
       box.replaceChildren(R.el('p', 'failure', 'Could not fetch the proof: ' + e.message));

@@ -14,17 +14,33 @@
     return node;
   }
 
-  // Diagnostics use 1-based lines and columns; a column counts characters of the line.
+  // The offset (in UTF-16 units, as the textarea counts) of a 1-based column on a line.
+  // The daemon counts columns in UTF-8 bytes (mark.bytes), the browser's JSON parser in UTF-16
+  // units; the two agree on ASCII text.
+  function offsetOf(text, lineStart, lineEnd, column, bytes) {
+    const want = Math.max(0, (column | 0) - 1);
+    if (!bytes) return Math.min(lineStart + want, lineEnd);
+    let i = lineStart;
+    let count = 0;
+    while (i < lineEnd && count < want) {
+      const cp = text.codePointAt(i);
+      count += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      i += cp >= 0x10000 ? 2 : 1;
+    }
+    return i;
+  }
+
+  // Diagnostics use 1-based lines and columns, the end exclusive.
   // Returns [start, end) offsets into text, clamped to the text.
   function rangeOf(lineStarts, text, d) {
     const lineCount = lineStarts.length;
     const line = Math.min(Math.max(1, d.line | 0), lineCount);
     const lineEnd = (l) => (l < lineCount ? lineStarts[l] - 1 : text.length);  // l is 1-based
-    const start = Math.min(lineStarts[line - 1] + Math.max(0, (d.column | 0) - 1), lineEnd(line));
+    const start = offsetOf(text, lineStarts[line - 1], lineEnd(line), d.column, d.bytes);
     let end = start;
     if (d.end_line && d.end_column) {
       const el2 = Math.min(Math.max(line, d.end_line | 0), lineCount);
-      end = Math.min(lineStarts[el2 - 1] + Math.max(0, (d.end_column | 0) - 1), lineEnd(el2));
+      end = offsetOf(text, lineStarts[el2 - 1], lineEnd(el2), d.end_column, d.bytes);
     }
     if (end <= start) {
       // An empty span: underline the word (or character) at the position, if any.
@@ -83,7 +99,10 @@
       this.input.addEventListener('keydown', (e) => this.onKeyDown(e));
       this.gutter.addEventListener('click', (e) => {
         const row = e.target.closest('.gutter-line.has-mark');
-        if (row) this.focusAt(Number(row.dataset.line), 1);
+        if (row) {
+          const m = this.marks.find((x) => x.line === Number(row.dataset.line));
+          this.focusAt(m.line, m.column || 1, m.bytes);
+        }
       });
       // Re-render when the size changes (the end-of-line messages depend on the width).
       if (global.ResizeObserver) new ResizeObserver(() => this.scheduleRender()).observe(this.root);
@@ -112,10 +131,10 @@
       this.note.className = 'pane-note' + (kind ? ' ' + kind : '');
     }
 
-    focusAt(line, column) {
+    focusAt(line, column, bytes) {
       const text = this.input.value;
       const starts = this.lineStarts(text);
-      const [start, end] = rangeOf(starts, text, { line, column });
+      const [start, end] = rangeOf(starts, text, { line, column, bytes });
       this.input.focus();
       this.input.setSelectionRange(start, Math.max(start, end));
       // Bring the line into view (the textarea scrolls to the caret only on some browsers).
@@ -259,7 +278,7 @@
         btn.append(el('span', 'problem-pos', m.line ? `${m.line}:${m.column || 1}` : ''));
         btn.append(el('span', 'problem-sev', (m.severity || 'error') + (m.code ? `[${m.code}]` : '')));
         btn.append(el('span', 'problem-msg', m.message || ''));
-        if (m.line) btn.addEventListener('click', () => this.focusAt(m.line, m.column || 1));
+        if (m.line) btn.addEventListener('click', () => this.focusAt(m.line, m.column || 1, m.bytes));
         li.append(btn);
         list.append(li);
       }

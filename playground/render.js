@@ -273,5 +273,73 @@
     container.append(dl);
   }
 
-  global.ArbiterRender = { renderDecision, renderExplain, renderBytecode, renderReceipt, el };
+  // A C2SP checkpoint body: origin, tree size, base64 root hash (then extension lines).
+  function parseCheckpointBody(lines) {
+    if (lines.length < 3 || !/^\d+$/.test(lines[1]) || !/^[A-Za-z0-9+/]+=*$/.test(lines[2])) return null;
+    return { origin: lines[0], size: Number(lines[1]), root: lines[2] };
+  }
+
+  // A signed note: the checkpoint body, a blank line, then signature lines "— name sig".
+  function parseSignedNote(text) {
+    const cut = text.indexOf('\n\n');
+    if (cut < 0) return null;
+    const body = parseCheckpointBody(text.slice(0, cut).split('\n'));
+    if (!body) return null;
+    body.signers = text.slice(cut + 2).split('\n').filter((l) => l.startsWith('\u2014 '))
+      .map((l) => l.slice(2).split(' ')[0]);
+    return body;
+  }
+
+  // c2sp.org/tlog-proof@v1: header, optional "extra" lines, "index N", the proof hashes,
+  // a blank line, then the checkpoint the proof leads to.
+  function parseProof(text) {
+    const lines = text.split('\n');
+    if (lines[0] !== 'c2sp.org/tlog-proof@v1') return null;
+    let i = 1;
+    while (i < lines.length && lines[i].startsWith('extra ')) i++;
+    const m = /^index (\d+)$/.exec(lines[i] || '');
+    if (!m) return null;
+    const hashes = [];
+    for (i++; i < lines.length && lines[i] !== ''; i++) hashes.push(lines[i]);
+    const checkpoint = parseSignedNote(lines.slice(i + 1).join('\n')) ||
+      parseCheckpointBody(lines.slice(i + 1));
+    return { index: Number(m[1]), hashes, checkpoint };
+  }
+
+  function summaryList(pairs) {
+    const dl = el('dl', 'kv');
+    for (const [k, v] of pairs) dl.append(el('dt', '', k), el('dd', 'mono', v));
+    return dl;
+  }
+
+  function renderCheckpoint(container, text) {
+    container.replaceChildren();
+    const note = parseSignedNote(text);
+    if (note) {
+      container.append(summaryList([
+        ['Origin', note.origin],
+        ['Tree size', `${note.size} entr${note.size === 1 ? 'y' : 'ies'}`],
+        ['Root hash', note.root],
+        ['Signed by', note.signers.join(', ') || '—'],
+      ]));
+    }
+    container.append(el('pre', 'note-text', text));
+  }
+
+  function renderProof(container, seq, text) {
+    container.replaceChildren(el('h4', '', `Inclusion proof of entry #${seq}`));
+    const proof = parseProof(text);
+    if (proof) {
+      const pairs = [['Leaf index', String(proof.index)], ['Proof hashes', String(proof.hashes.length)]];
+      if (proof.checkpoint) {
+        pairs.push(['In the tree', `of size ${proof.checkpoint.size} (${proof.checkpoint.origin})`]);
+        pairs.push(['With root', proof.checkpoint.root]);
+      }
+      container.append(summaryList(pairs));
+    }
+    container.append(el('pre', 'proof-text', text));
+  }
+
+  global.ArbiterRender = {
+    renderCheckpoint, renderProof, parseProof, parseSignedNote, renderDecision, renderExplain, renderBytecode, renderReceipt, el };
 })(window);
