@@ -261,6 +261,8 @@
   function applyResponse(response) {
     const diagnostics = Array.isArray(response.diagnostics) ? response.diagnostics : [];
     editors.policy.setMarks(diagnostics.map((d) => ({ ...d, bytes: true })));
+    const firstError = diagnostics.find((d) => d.severity !== 'warning' && d.line);
+    if (firstError) editors.policy.revealLine(firstError.line);
     const policyErrors = diagnostics.filter((d) => d.severity !== 'warning').length;
     editors.policy.setNote(policyErrors ? `${policyErrors} error${policyErrors === 1 ? '' : 's'}` :
       (diagnostics.length ? `${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'}` : ''),

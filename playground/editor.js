@@ -146,6 +146,21 @@
       this.syncScroll();
     }
 
+    // Scrolls (without moving the caret or the focus) so that `line` is in view.
+    revealLine(line) {
+      const style = getComputedStyle(this.input);
+      const lineHeight = parseFloat(style.lineHeight) || 20;
+      const padTop = parseFloat(style.paddingTop) || 0;
+      const top = padTop + (line - 1) * lineHeight;
+      const view = this.input.clientHeight;
+      if (top < this.input.scrollTop || top + lineHeight > this.input.scrollTop + view) {
+        this.input.scrollTop = Math.max(0, top - view / 3);
+      }
+      this.input.scrollLeft = 0;
+      this.syncScroll();
+      this.fitLenses();
+    }
+
     lineStarts(text) {
       const starts = [0];
       for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);

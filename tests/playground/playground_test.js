@@ -362,9 +362,10 @@ async function run(args) {
     await shared.close();
 
     // 6. A syntax error: the diagnostic is shown inline at its line and column.
-    const policyLines = example.policy.split('\n');
-    const badLine = Math.min(3, policyLines.length + 1);  // 1-based line of the broken text
-    const broken = policyLines.slice(0, badLine - 1).concat(['permit %%% {'], policyLines.slice(badLine - 1)).join('\n');
+    //    The broken rule goes after the last declaration, so that nothing before it changes.
+    const policyLines = example.policy.replace(/\n+$/, '').split('\n');
+    const badLine = policyLines.length + 2;  // 1-based line of the broken text
+    const broken = policyLines.concat(['', 'permit %%% {', '']).join('\n');
     const expected3 = await apiEvaluate(base, { ...original, policy: broken });
     const diag = (expected3.diagnostics || []).find((d) => d.severity !== 'warning');
     check('the daemon rejects the broken policy with a diagnostic on the broken line',
@@ -392,7 +393,8 @@ async function run(args) {
           gutterMarked: Boolean(gutter && gutter.classList.contains('mark-error')),
           column,
           lens: lens ? lens.textContent : '',
-          lensVisible: Boolean(lensBox && lensBox.width > 40 && lensBox.left < pane.right && lensBox.right <= pane.right + 1),
+          lensVisible: Boolean(lensBox && lensBox.width > 40 && lensBox.left < pane.right && lensBox.right <= pane.right + 1 &&
+            lensBox.top >= pane.top && lensBox.bottom <= pane.bottom + 1),
           problems,
           badge: document.querySelector('#panel-decision .badge')?.textContent || '',
         };
@@ -400,7 +402,7 @@ async function run(args) {
       check('the gutter marks the line of the error', inline.gutterMarked, JSON.stringify(inline));
       check('the error is underlined at its column', inline.column === diag.column,
         `underline at column ${inline.column}, diagnostic column ${diag.column}`);
-      check('the error message is shown on its line, inside the editor',
+      check('the error message is shown on its line, in view inside the editor',
         inline.lens.includes(diag.message.slice(0, 20)) && inline.lensVisible, JSON.stringify(inline));
       check('the problems list under the editor gives position, code and the full message',
         inline.problems.some((p) => p.includes(`${diag.line}:${diag.column}`) && p.includes(diag.message) && (!diag.code || p.includes(diag.code))),
