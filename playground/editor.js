@@ -175,6 +175,10 @@
 
     syncScroll() {
       const x = this.input.scrollLeft, y = this.input.scrollTop;
+      if (x !== this.lastScrollLeft) {
+        this.lastScrollLeft = x;
+        this.fitLenses();  // the room on the right depends on the horizontal scroll
+      }
       this.layerLines.style.transform = `translate(${-x}px, ${-y}px)`;
       this.gutterLines.style.transform = `translateY(${-y}px)`;
     }
@@ -233,17 +237,19 @@
         const from = starts[l];
         const to = l + 1 < starts.length ? starts[l + 1] - 1 : text.length;
         const row = el('div', 'hl-line');
+        const content = el('span', 'hl-text');  // the line's text; its width is measured
+        row.append(content);
         let i = from;
         while (i < to) {
-          if (emptyAt.has(i)) row.append(this.emptyMark(emptyAt.get(i)));
+          if (emptyAt.has(i)) content.append(this.emptyMark(emptyAt.get(i)));
           let j = i + 1;
           while (j < to && classes[j] === classes[i] && markAt[j] === markAt[i] && !emptyAt.has(j)) j++;
           const cls = classes[i] + (markAt[i] ? (markAt[i] === 2 ? ' mark-error' : ' mark-warning') : '');
-          if (cls.trim()) row.append(el('span', cls.trim(), text.slice(i, j)));
-          else row.append(document.createTextNode(text.slice(i, j)));
+          if (cls.trim()) content.append(el('span', cls.trim(), text.slice(i, j)));
+          else content.append(document.createTextNode(text.slice(i, j)));
           i = j;
         }
-        if (emptyAt.has(to)) row.append(this.emptyMark(emptyAt.get(to)));
+        if (emptyAt.has(to)) content.append(this.emptyMark(emptyAt.get(to)));
 
         const gl = el('div', 'gutter-line', String(l + 1));
         gl.dataset.line = String(l + 1);
@@ -254,6 +260,7 @@
           gl.classList.add('has-mark', 'mark-' + worst);
           gl.title = ms.map((m) => describe(m)).join('\n');
           const lens = el('span', 'lens lens-' + worst, describe(ms[0]) + (ms.length > 1 ? `  (+${ms.length - 1} more)` : ''));
+          lens.dataset.line = String(l + 1);
           row.append(lens);
         }
         layer.append(row);
@@ -267,14 +274,42 @@
       this.syncScroll();
     }
 
-    // An end-of-line message is cut (with an ellipsis) at the visible right edge so that it is
-    // never hidden under the pane border; the full text is in the problems list below.
+    // Places each diagnostic message after the end of its line's text, where it covers no
+    // code. When the line is too long for the message to fit in view, the message goes after
+    // the next (or previous) line if that one is short and has no message of its own, with an
+    // arrow pointing at its line; failing both, it is cut with an ellipsis where the view
+    // ends. The full text is always in the problems list under the editor.
     fitLenses() {
-      const visibleRight = this.input.clientWidth + this.input.scrollLeft;
-      for (const lens of this.layerLines.querySelectorAll('.lens')) {
-        lens.style.maxWidth = '';
-        const room = visibleRight - lens.offsetLeft - 8;
-        lens.style.maxWidth = Math.max(room, 160) + 'px';
+      const lenses = [...this.layerLines.querySelectorAll('.lens')];
+      if (!lenses.length) return;
+      const rows = this.layerLines.children;
+      const lineHeight = rows[0] ? rows[0].offsetHeight : 20;
+      const gap = 24;
+      const visibleRight = this.input.scrollLeft + this.input.clientWidth - 2 * 10;  // less padding
+      const textEnd = (line) => rows[line - 1].firstChild.offsetWidth;
+      const hasMark = (line) => rows[line - 1].classList.contains('line-error') ||
+        rows[line - 1].classList.contains('line-warning');
+      const taken = new Set(lenses.map((lens) => Number(lens.dataset.line)));
+      for (const lens of lenses) {
+        const line = Number(lens.dataset.line);
+        lens.style.maxWidth = 'none';
+        lens.classList.remove('lens-below', 'lens-above');
+        const natural = lens.offsetWidth + 24;  // room for the arrow
+        const want = Math.min(natural, 260);
+        const room = (l) => visibleRight - (textEnd(l) + gap);
+        let place = line;
+        if (room(line) < want) {
+          const options = [line + 1, line - 1].filter((l) => l >= 1 && l <= rows.length &&
+            !taken.has(l) && !hasMark(l) && room(l) >= want);
+          if (options.length) place = options[0];
+        }
+        if (place !== line) {
+          taken.add(place);
+          lens.classList.add(place > line ? 'lens-below' : 'lens-above');
+        }
+        lens.style.top = `${(place - 1) * lineHeight}px`;
+        lens.style.left = `${textEnd(place) + gap}px`;
+        lens.style.maxWidth = `${Math.max(room(place), 120)}px`;
       }
     }
 

@@ -59,7 +59,8 @@ function syntaxError(policy) {
       if (text.startsWith('/*', c)) { inBlock = true; c++; continue; }
       if (text[c] === '"') { c++; while (c < text.length && text[c] !== '"') c += text[c] === '\\' ? 2 : 1; continue; }
       if ('?#$%^~`'.includes(text[c])) {
-        return { path: 'playground.arbiter', line: l + 1, column: c + 1, end_line: l + 1, end_column: c + 2,
+        const column = Buffer.byteLength(text.slice(0, c)) + 1;  // columns count UTF-8 bytes
+        return { path: 'playground.arbiter', line: l + 1, column, end_line: l + 1, end_column: column + 1,
           severity: 'error', code: 'E0001', message: `unexpected character '${text[c]}'` };
       }
     }

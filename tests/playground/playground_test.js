@@ -365,7 +365,10 @@ async function run(args) {
     //    The broken rule goes after the last declaration, so that nothing before it changes.
     const policyLines = example.policy.replace(/\n+$/, '').split('\n');
     const badLine = policyLines.length + 2;  // 1-based line of the broken text
-    const broken = policyLines.concat(['', 'permit %%% {', '']).join('\n');
+    //    A non-ASCII character before the error checks that the daemon's byte columns are
+    //    mapped to characters.
+    const brokenLineText = 'permit broken_rule { when resource.name == "café" && %%% }';
+    const broken = policyLines.concat(['', brokenLineText, '']).join('\n');
     const expected3 = await apiEvaluate(base, { ...original, policy: broken });
     const diag = (expected3.diagnostics || []).find((d) => d.severity !== 'warning');
     check('the daemon rejects the broken policy with a diagnostic on the broken line',
@@ -400,8 +403,10 @@ async function run(args) {
         };
       }, diag);
       check('the gutter marks the line of the error', inline.gutterMarked, JSON.stringify(inline));
-      check('the error is underlined at its column', inline.column === diag.column,
-        `underline at column ${inline.column}, diagnostic column ${diag.column}`);
+      // The daemon counts columns in UTF-8 bytes; the page underlines characters.
+      const charColumn = Buffer.from(brokenLineText).subarray(0, diag.column - 1).toString().length + 1;
+      check('the error is underlined at its column', inline.column === charColumn,
+        `underline at character ${inline.column}, diagnostic byte column ${diag.column} = character ${charColumn}`);
       check('the error message is shown on its line, in view inside the editor',
         inline.lens.includes(diag.message.slice(0, 20)) && inline.lensVisible, JSON.stringify(inline));
       check('the problems list under the editor gives position, code and the full message',
