@@ -193,7 +193,7 @@ async function layoutProblems(page) {
       return { sel, left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height };
     };
     const regions = ['.topbar', '#pane-policy', '#pane-entities', '#pane-request', '.results'].map(box).filter(Boolean);
-    const controls = ['.brand', '#examples', '#decide', '#share'].map(box).filter(Boolean);
+    const controls = ['.brand', '#examples', '#decide', '#share', '.toggle', '#status'].map(box).filter(Boolean);
     const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
     for (const group of [regions, controls]) {
       for (let i = 0; i < group.length; i++) {
