@@ -40,7 +40,22 @@ const EXAMPLE_REQUEST = JSON.stringify({
   context: { evidence: [] },
 }, null, 2) + '\n';
 
+// With --stdlib DIR: the real packs' texts (policies concatenated), for looking at the page
+// with real content; the answers stay canned.
+let stdlibDir = '';
 function examples() {
+  if (stdlibDir) {
+    return fs.readdirSync(stdlibDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => {
+      const dir = path.join(stdlibDir, d.name);
+      const files = fs.readdirSync(dir).filter((f) => f.endsWith('.arbiter') && !f.endsWith('_test.arbiter')).sort();
+      return {
+        name: d.name,
+        policy: files.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n'),
+        entities: fs.readFileSync(path.join(dir, 'entities.json'), 'utf8'),
+        request: fs.readFileSync(path.join(dir, 'playground-request.json'), 'utf8'),
+      };
+    });
+  }
   return [
     { name: 'ai-model-deployment', policy: EXAMPLE_POLICY, entities: EXAMPLE_ENTITIES, request: EXAMPLE_REQUEST },
     { name: 'tool-use', policy: 'package ai.tools;\n\npermit read_only {\n  when action == Action::"read"\n}\n', entities: '[]\n', request: EXAMPLE_REQUEST.replace('deploy', 'read') },
@@ -59,7 +74,8 @@ function syntaxError(policy) {
       if (text.startsWith('/*', c)) { inBlock = true; c++; continue; }
       if (text[c] === '"') { c++; while (c < text.length && text[c] !== '"') c += text[c] === '\\' ? 2 : 1; continue; }
       if ('?#$%^~`'.includes(text[c])) {
-        return { path: 'playground.arbiter', line: l + 1, column: c + 1, end_line: l + 1, end_column: c + 2,
+        const column = Buffer.byteLength(text.slice(0, c)) + 1;  // columns count UTF-8 bytes
+        return { path: 'playground.arbiter', line: l + 1, column, end_line: l + 1, end_column: column + 1,
           severity: 'error', code: 'E0001', message: `unexpected character '${text[c]}'` };
       }
     }
@@ -149,5 +165,6 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
   const dir = opt('--playground-dir', path.resolve(__dirname, '../../playground'));
+  stdlibDir = opt('--stdlib', '');
   start(Number(opt('--port', '8190')), dir).then((s) => console.log(`mock daemon on http://127.0.0.1:${s.address().port}/playground`));
 }
