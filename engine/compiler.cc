@@ -574,8 +574,13 @@ Status PassCodegen(Compilation& c) {
     meta.column = rule.span.column;
     meta.num_locals = rule.num_locals;
     for (const Node* n : w.conjuncts) {
-      dsl::Span span = n->src ? n->src->span : rule.span;
-      meta.conjuncts.push_back(ConjunctMeta{span.line, n->src ? Snippet(c, span) : "true"});
+      const dsl::Expr* src = n->src;
+      std::string text = src ? Snippet(c, src->span) : "true";
+      // `unless B` arrives as `!B` spanning the clause: show it as written.
+      if (src && src->kind == ExprKind::kUnary && text.starts_with("unless") && !src->args.empty()) {
+        text = "unless " + Snippet(c, src->args[0]->span);
+      }
+      meta.conjuncts.push_back(ConjunctMeta{src ? src->span.line : rule.span.line, text});
     }
     meta.code.begin = emit.Here();
     emit.Condition(w.conjuncts);

@@ -90,7 +90,7 @@ void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl
       std::string detail;
       if (!result.b && mark < rule.conjuncts.size()) {
         detail = "`" + rule.conjuncts[mark].text + "` (line " +
-                 std::to_string(rule.conjuncts[mark].line) + ") was false";
+                 std::to_string(rule.conjuncts[mark].line) + ") did not hold";
       } else if (result.b) {
         detail = "every condition held";
       }
