@@ -40,7 +40,22 @@ const EXAMPLE_REQUEST = JSON.stringify({
   context: { evidence: [] },
 }, null, 2) + '\n';
 
+// With --stdlib DIR: the real packs' texts (policies concatenated), for looking at the page
+// with real content; the answers stay canned.
+let stdlibDir = '';
 function examples() {
+  if (stdlibDir) {
+    return fs.readdirSync(stdlibDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => {
+      const dir = path.join(stdlibDir, d.name);
+      const files = fs.readdirSync(dir).filter((f) => f.endsWith('.arbiter') && !f.endsWith('_test.arbiter')).sort();
+      return {
+        name: d.name,
+        policy: files.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n'),
+        entities: fs.readFileSync(path.join(dir, 'entities.json'), 'utf8'),
+        request: fs.readFileSync(path.join(dir, 'playground-request.json'), 'utf8'),
+      };
+    });
+  }
   return [
     { name: 'ai-model-deployment', policy: EXAMPLE_POLICY, entities: EXAMPLE_ENTITIES, request: EXAMPLE_REQUEST },
     { name: 'tool-use', policy: 'package ai.tools;\n\npermit read_only {\n  when action == Action::"read"\n}\n', entities: '[]\n', request: EXAMPLE_REQUEST.replace('deploy', 'read') },
@@ -150,5 +165,6 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
   const dir = opt('--playground-dir', path.resolve(__dirname, '../../playground'));
+  stdlibDir = opt('--stdlib', '');
   start(Number(opt('--port', '8190')), dir).then((s) => console.log(`mock daemon on http://127.0.0.1:${s.address().port}/playground`));
 }
