@@ -104,6 +104,9 @@ bool DecodeString(std::string_view raw, bool for_like, std::string* out, size_t*
 
 namespace {
 
+// Marks a variable that did not resolve (the set then has errors and never reaches the engine).
+constexpr uint32_t kUnresolvedSlot = UINT32_MAX;
+
 bool IsRelationLevel(CstKind k) {
   return k == CstKind::kRelation || k == CstKind::kIs || k == CstKind::kHas ||
          k == CstKind::kLike;
@@ -467,6 +470,7 @@ class Lowerer {
         if (auto slot = Lookup(n.text)) {
           e->slot = *slot;
         } else {
+          e->slot = kUnresolvedSlot;
           Error("E0201", n.begin, n.end,
                 "unknown variable `" + e->name +
                     "` (the request variables are subject, action, resource and context)");

@@ -35,6 +35,17 @@
     }),
   };
 
+  // Line wrapping: a preference of this browser, not part of a shared link.
+  const WRAP_KEY = 'arbiter.playground.wrap';
+  let wrapPreference = true;
+  try { wrapPreference = localStorage.getItem(WRAP_KEY) !== 'off'; } catch (e) { /* no storage */ }
+  $('#wrap').checked = wrapPreference;
+  for (const e of Object.values(editors)) e.setWrap(wrapPreference);
+  $('#wrap').addEventListener('change', (ev) => {
+    for (const e of Object.values(editors)) e.setWrap(ev.target.checked);
+    try { localStorage.setItem(WRAP_KEY, ev.target.checked ? 'on' : 'off'); } catch (e) { /* no storage */ }
+  });
+
   function texts() {
     return { policy: editors.policy.value, entities: editors.entities.value, request: editors.request.value };
   }

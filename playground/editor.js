@@ -2,7 +2,9 @@
 // are the browser's own) over a coloured layer that repeats the text with token colours,
 // diagnostic underlines and an end-of-line message, next to a gutter of line numbers with
 // diagnostic markers. The textarea's text is transparent; both layers use the same font,
-// padding and line height and scroll together.
+// padding, line height and width (so long lines wrap at the same places) and scroll together.
+// Positions on screen are measured from the coloured layer, so wrapped and unwrapped lines
+// work the same way.
 'use strict';
 (function (global) {
   const SEVERITY_RANK = { error: 2, warning: 1 };
@@ -51,7 +53,7 @@
   }
 
   class CodeEditor {
-    // options: {title, language: 'arbiter'|'json', label, onChange(editor), onSubmit()}
+    // options: {id, title, language: 'arbiter'|'json', label, wrap, onChange(editor), onSubmit()}
     constructor(container, options) {
       this.options = options;
       this.tokenize = global.ArbiterHighlight[options.language] || global.ArbiterHighlight.plain;
@@ -75,7 +77,6 @@
       this.layer.append(this.layerLines);
       this.input = el('textarea', 'input');
       this.input.spellcheck = false;
-      this.input.setAttribute('wrap', 'off');
       this.input.setAttribute('autocapitalize', 'off');
       this.input.setAttribute('autocomplete', 'off');
       this.input.setAttribute('autocorrect', 'off');
@@ -104,9 +105,28 @@
           this.focusAt(m.line, m.column || 1, m.bytes);
         }
       });
-      // Re-render when the size changes (the end-of-line messages depend on the width).
-      if (global.ResizeObserver) new ResizeObserver(() => this.scheduleRender()).observe(this.root);
+      // Re-render when the size changes (wrapping and the messages' places depend on it).
+      if (global.ResizeObserver) new ResizeObserver(() => this.scheduleRender()).observe(this.input);
+      this.setWrap(options.wrap !== false);
+    }
+
+    // Long lines wrap (the default: no sideways scrolling on a laptop) or scroll sideways.
+    setWrap(wrap) {
+      this.wrap = wrap;
+      this.root.classList.toggle('wrap', wrap);
+      this.input.setAttribute('wrap', wrap ? 'soft' : 'off');
+      if (wrap) this.input.scrollLeft = 0;
       this.render();
+    }
+
+    lineHeight() {
+      return parseFloat(getComputedStyle(this.input).lineHeight) || 20;
+    }
+
+    // Top of a line (1-based) in the text's own coordinates (0 = top of the first line).
+    lineTop(line) {
+      const row = this.layerLines.children[Math.max(0, line - 1)];
+      return row ? row.offsetTop : 0;
     }
 
     get value() { return this.input.value; }
@@ -138,27 +158,19 @@
       this.input.focus();
       this.input.setSelectionRange(start, Math.max(start, end));
       // Bring the line into view (the textarea scrolls to the caret only on some browsers).
-      const lineHeight = parseFloat(getComputedStyle(this.input).lineHeight) || 20;
-      const top = (Math.min(line, starts.length) - 1) * lineHeight;
-      if (top < this.input.scrollTop || top > this.input.scrollTop + this.input.clientHeight - 2 * lineHeight) {
-        this.input.scrollTop = Math.max(0, top - this.input.clientHeight / 3);
-      }
-      this.syncScroll();
+      this.revealLine(Math.min(line, starts.length));
     }
 
     // Scrolls (without moving the caret or the focus) so that `line` is in view.
     revealLine(line) {
-      const style = getComputedStyle(this.input);
-      const lineHeight = parseFloat(style.lineHeight) || 20;
-      const padTop = parseFloat(style.paddingTop) || 0;
-      const top = padTop + (line - 1) * lineHeight;
+      const lineHeight = this.lineHeight();
+      const padTop = parseFloat(getComputedStyle(this.input).paddingTop) || 0;
+      const top = padTop + this.lineTop(line);
       const view = this.input.clientHeight;
-      if (top < this.input.scrollTop || top + lineHeight > this.input.scrollTop + view) {
+      if (top < this.input.scrollTop || top + 2 * lineHeight > this.input.scrollTop + view) {
         this.input.scrollTop = Math.max(0, top - view / 3);
       }
-      this.input.scrollLeft = 0;
       this.syncScroll();
-      this.fitLenses();
     }
 
     lineStarts(text) {
@@ -250,6 +262,7 @@
           i = j;
         }
         if (emptyAt.has(to)) content.append(this.emptyMark(emptyAt.get(to)));
+        content.append(el('span', 'hl-end'));  // where the text ends: messages go after it
 
         const gl = el('div', 'gutter-line', String(l + 1));
         gl.dataset.line = String(l + 1);
@@ -269,24 +282,44 @@
       this.layerLines.replaceChildren(layer);
       this.gutterLines.replaceChildren(gutter);
       this.root.style.setProperty('--gutter-digits', String(Math.max(2, String(starts.length).length)));
+      this.fitLayout();
       this.fitLenses();
       this.renderProblems();
       this.syncScroll();
     }
 
+    // The coloured layer gets the textarea's exact content width (which shrinks when its
+    // scrollbar shows), so that wrapped lines break at the same places; each line number gets
+    // the height of its (possibly wrapped) line.
+    fitLayout() {
+      this.layer.style.width = this.wrap ? `${this.input.clientWidth}px` : '';
+      const rows = this.layerLines.children;
+      const numbers = this.gutterLines.children;
+      const lineHeight = this.lineHeight();
+      for (let i = 0; i < rows.length; i++) {
+        const h = this.wrap ? rows[i].offsetHeight : lineHeight;
+        numbers[i].style.height = h === lineHeight ? '' : `${h}px`;
+      }
+    }
+
     // Places each diagnostic message after the end of its line's text, where it covers no
-    // code. When the line is too long for the message to fit in view, the message goes after
-    // the next (or previous) line if that one is short and has no message of its own, with an
-    // arrow pointing at its line; failing both, it is cut with an ellipsis where the view
-    // ends. The full text is always in the problems list under the editor.
+    // code. When there is too little room left on that line, the message goes after the next
+    // (or previous) line if that one is short and has no message of its own, with an arrow
+    // pointing at its line; failing both, it is cut with an ellipsis where the view ends. The
+    // full text is always in the problems list under the editor.
     fitLenses() {
       const lenses = [...this.layerLines.querySelectorAll('.lens')];
       if (!lenses.length) return;
       const rows = this.layerLines.children;
-      const lineHeight = rows[0] ? rows[0].offsetHeight : 20;
+      const lineHeight = this.lineHeight();
       const gap = 24;
-      const visibleRight = this.input.scrollLeft + this.input.clientWidth - 2 * 10;  // less padding
-      const textEnd = (line) => rows[line - 1].firstChild.offsetWidth;
+      const pad = 2 * 10;  // the layer's left and right padding
+      const visibleRight = (this.wrap ? 0 : this.input.scrollLeft) + this.input.clientWidth - pad;
+      // Where the text of a line ends: the last visual line of its row, after the text.
+      const endOf = (line) => {
+        const row = rows[line - 1];
+        return { left: row.firstChild.lastChild.offsetLeft, top: row.offsetTop + row.offsetHeight - lineHeight };
+      };
       const hasMark = (line) => rows[line - 1].classList.contains('line-error') ||
         rows[line - 1].classList.contains('line-warning');
       const taken = new Set(lenses.map((lens) => Number(lens.dataset.line)));
@@ -294,9 +327,8 @@
         const line = Number(lens.dataset.line);
         lens.style.maxWidth = 'none';
         lens.classList.remove('lens-below', 'lens-above');
-        const natural = lens.offsetWidth + 24;  // room for the arrow
-        const want = Math.min(natural, 260);
-        const room = (l) => visibleRight - (textEnd(l) + gap);
+        const want = Math.min(lens.offsetWidth + 24, 260);  // + room for the arrow
+        const room = (l) => visibleRight - (endOf(l).left + gap);
         let place = line;
         if (room(line) < want) {
           const options = [line + 1, line - 1].filter((l) => l >= 1 && l <= rows.length &&
@@ -307,8 +339,9 @@
           taken.add(place);
           lens.classList.add(place > line ? 'lens-below' : 'lens-above');
         }
-        lens.style.top = `${(place - 1) * lineHeight}px`;
-        lens.style.left = `${textEnd(place) + gap}px`;
+        const end = endOf(place);
+        lens.style.top = `${end.top}px`;
+        lens.style.left = `${end.left + gap}px`;
         lens.style.maxWidth = `${Math.max(room(place), 120)}px`;
       }
     }

@@ -37,7 +37,8 @@
   ];
 
   const JSON_RULES = [
-    [/"(?:[^"\\\n]|\\.)*"?(?=\s*:)/y, 'tok-key'],
+    // A key is a complete string followed by a colon (a string with no closing quote is not).
+    [/"(?:[^"\\\n]|\\.)*"(?=\s*:)/y, 'tok-key'],
     [/"(?:[^"\\\n]|\\.)*"?/y, 'tok-string'],
     [/-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/y, 'tok-number'],
     [/true|false|null/y, 'tok-literal'],

@@ -40,7 +40,22 @@ const EXAMPLE_REQUEST = JSON.stringify({
   context: { evidence: [] },
 }, null, 2) + '\n';
 
+// With --stdlib DIR: the real packs' texts (policies concatenated), for looking at the page
+// with real content; the answers stay canned.
+let stdlibDir = '';
 function examples() {
+  if (stdlibDir) {
+    return fs.readdirSync(stdlibDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => {
+      const dir = path.join(stdlibDir, d.name);
+      const files = fs.readdirSync(dir).filter((f) => f.endsWith('.arbiter') && !f.endsWith('_test.arbiter')).sort();
+      return {
+        name: d.name,
+        policy: files.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n'),
+        entities: fs.readFileSync(path.join(dir, 'entities.json'), 'utf8'),
+        request: fs.readFileSync(path.join(dir, 'playground-request.json'), 'utf8'),
+      };
+    });
+  }
   return [
     { name: 'ai-model-deployment', policy: EXAMPLE_POLICY, entities: EXAMPLE_ENTITIES, request: EXAMPLE_REQUEST },
     { name: 'tool-use', policy: 'package ai.tools;\n\npermit read_only {\n  when action == Action::"read"\n}\n', entities: '[]\n', request: EXAMPLE_REQUEST.replace('deploy', 'read') },
@@ -88,8 +103,11 @@ function evaluate(body) {
   out.decision = {
     decision: allow ? 'allow' : 'deny',
     reasons: allow ? [{ rule: 'ai.model_deployment.owner_team_deploys', message: 'the owning team may deploy its own models' }] : [],
-    obligations: [],
-    errors: [],
+    obligations: allow ? [
+      { name: 'notify', rule: 'ai.model_deployment.owner_team_deploys', advice: false, payload: { channel: 'risk-team', model: 'fraud-v3' } },
+      { name: 'log_reviewer', rule: 'ai.model_deployment.owner_team_deploys', advice: true, payload: null },
+    ] : [],
+    errors: allow ? [] : [{ rule: 'ai.model_deployment.high_risk_needs_approval', message: 'attribute `risk_tier` not found on Model::"fraud-v3"' }],
     bundle: 'sha256:' + '0'.repeat(64),
     explain: [
       { rule: 'ai.model_deployment.owner_team_deploys', effect: 'permit', outcome: allow ? 'matched' : 'not_matched',
@@ -150,5 +168,6 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
   const dir = opt('--playground-dir', path.resolve(__dirname, '../../playground'));
+  stdlibDir = opt('--stdlib', '');
   start(Number(opt('--port', '8190')), dir).then((s) => console.log(`mock daemon on http://127.0.0.1:${s.address().port}/playground`));
 }
