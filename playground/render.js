@@ -159,7 +159,10 @@
         line.append(el('code', 'obligation-name', o.name));
         if (o.rule) line.append(el('span', 'muted', ' from '), el('code', 'rule-id', o.rule));
         li.append(line);
-        if (o.payload !== undefined && o.payload !== null) li.append(el('pre', 'payload', pretty(o.payload)));
+        if (o.payload !== undefined && o.payload !== null) {
+          const compact = JSON.stringify(o.payload);
+          li.append(el('pre', 'payload', compact.length <= 72 ? compact : pretty(o.payload)));
+        }
         ul.append(li);
       }
       os.append(ul);

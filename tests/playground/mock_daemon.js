@@ -103,8 +103,11 @@ function evaluate(body) {
   out.decision = {
     decision: allow ? 'allow' : 'deny',
     reasons: allow ? [{ rule: 'ai.model_deployment.owner_team_deploys', message: 'the owning team may deploy its own models' }] : [],
-    obligations: [],
-    errors: [],
+    obligations: allow ? [
+      { name: 'notify', rule: 'ai.model_deployment.owner_team_deploys', advice: false, payload: { channel: 'risk-team', model: 'fraud-v3' } },
+      { name: 'log_reviewer', rule: 'ai.model_deployment.owner_team_deploys', advice: true, payload: null },
+    ] : [],
+    errors: allow ? [] : [{ rule: 'ai.model_deployment.high_risk_needs_approval', message: 'attribute `risk_tier` not found on Model::"fraud-v3"' }],
     bundle: 'sha256:' + '0'.repeat(64),
     explain: [
       { rule: 'ai.model_deployment.owner_team_deploys', effect: 'permit', outcome: allow ? 'matched' : 'not_matched',

@@ -204,7 +204,7 @@ async function layoutProblems(page) {
     }
     for (const r of regions.concat(controls)) {
       if (r.left < 0 || r.right > innerWidth + 0.5) problems.push(`${r.sel} leaves the viewport sideways`);
-      if (r.width < 40 || r.height < 20) problems.push(`${r.sel} is too small (${r.width}x${r.height})`);
+      if (r.width < 40 || r.height < 14) problems.push(`${r.sel} is too small (${r.width}x${r.height})`);
     }
     for (const r of regions) {
       if (r.bottom > innerHeight + 0.5) problems.push(`${r.sel} ends below the window (${r.bottom} > ${innerHeight})`);
