@@ -1,0 +1,68 @@
+// `arbiter eval`: decide one request and print the decision JSON.
+#include <cstdio>
+
+#include "cli/command.h"
+#include "cli/policy_source.h"
+
+namespace arbiter::cli {
+namespace {
+
+// The flags of `arbiter eval`, kept in one struct so other parts can add theirs (the ledger
+// adds --ledger/--key) next to these.
+struct EvalFlags {
+  PolicySourceFlags policies;
+  std::string data;
+  std::string request = "-";
+  bool explain = false;
+  bool fail_on_deny = false;
+};
+
+int RunEval(const EvalFlags& f) {
+  std::optional<Engine> engine = f.policies.Load();
+  if (!engine) return kExitFailure;
+  EntityStore entities;
+  if (!f.data.empty()) {
+    auto store = EntityStore::FromFile(f.data);
+    if (!store.ok()) {
+      std::fprintf(stderr, "error: %s\n", store.status().message().c_str());
+      return kExitFailure;
+    }
+    entities = std::move(store).value();
+  }
+  std::optional<std::string> text = ReadInput(f.request);
+  if (!text) return kExitFailure;
+  auto request = Request::FromJson(*text, f.request == "-" ? "<stdin>" : f.request);
+  if (!request.ok()) {
+    std::fprintf(stderr, "error: %s\n", request.status().message().c_str());
+    return kExitFailure;
+  }
+  Decision decision;
+  DecideOptions options;
+  options.explain = f.explain;
+  Status st = engine->Decide(*request, entities, options, &decision);
+  if (!st.ok()) {
+    std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
+    return kExitFailure;
+  }
+  std::string json = decision.ToJson();
+  json += '\n';
+  std::fputs(json.c_str(), stdout);
+  return f.fail_on_deny && !decision.allow ? kExitDenied : kExitOk;
+}
+
+std::function<int()> SetupEval(CLI::App& parent) {
+  auto flags = std::make_shared<EvalFlags>();
+  CLI::App* cmd = parent.add_subcommand("eval", "Decide one request and print the decision as JSON");
+  flags->policies.Add(cmd);
+  cmd->add_option("-d,--data", flags->data, "Entity data (JSON)");
+  cmd->add_option("-i,--input", flags->request, "The request (AuthZEN JSON); - for stdin")
+      ->capture_default_str();
+  cmd->add_flag("--explain", flags->explain, "Add a trace of every rule and why it (did not) match");
+  cmd->add_flag("--fail-on-deny", flags->fail_on_deny, "Exit 2 when the decision is deny");
+  return [flags] { return RunEval(*flags); };
+}
+
+ARBITER_COMMAND("eval", SetupEval);
+
+}  // namespace
+}  // namespace arbiter::cli

@@ -1,0 +1,60 @@
+#include "cli/policy_source.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace arbiter::cli {
+
+void PolicySourceFlags::Add(CLI::App* cmd, bool with_bundle) {
+  cmd->add_option("-p,--policy", paths, "Policy files or folders (*.arbiter)");
+  if (with_bundle) cmd->add_option("-b,--bundle", bundle, "A compiled bundle (arbiter build)");
+  cmd->add_option("--schema", schema, "A schema file for type checking");
+}
+
+std::optional<Engine> PolicySourceFlags::Load() const {
+  if (!bundle.empty()) {
+    if (!paths.empty()) {
+      std::fprintf(stderr, "error: give either -p or -b, not both\n");
+      return std::nullopt;
+    }
+    auto engine = Engine::LoadBundleFile(bundle);
+    if (!engine.ok()) {
+      std::fprintf(stderr, "error: %s\n", engine.status().ToString().c_str());
+      return std::nullopt;
+    }
+    return std::move(engine).value();
+  }
+  if (paths.empty()) {
+    std::fprintf(stderr, "error: no policies: give -p PATH... or -b BUNDLE\n");
+    return std::nullopt;
+  }
+  CompileOptions options;
+  if (!schema.empty()) options.schema_path = schema;
+  CompileResult result = Engine::Compile(paths, options);
+  std::string diagnostics = result.FormattedDiagnostics();
+  if (!diagnostics.empty()) std::fputs(diagnostics.c_str(), stderr);
+  if (!result.ok()) {
+    std::fprintf(stderr, "error: %s\n", result.status.message().c_str());
+    return std::nullopt;
+  }
+  return std::move(*result.engine);
+}
+
+std::optional<std::string> ReadInput(const std::string& path) {
+  std::stringstream buf;
+  if (path == "-") {
+    buf << std::cin.rdbuf();
+    return buf.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "error: %s: cannot open\n", path.c_str());
+    return std::nullopt;
+  }
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+}  // namespace arbiter::cli

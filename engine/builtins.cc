@@ -1,0 +1,540 @@
+#include "engine/builtins.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "engine/extensions.h"
+
+namespace arbiter::engine {
+
+std::string_view ErrorKindName(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kTypeError: return "type_error";
+    case ErrorKind::kMissingAttribute: return "missing_attribute";
+    case ErrorKind::kOverflow: return "overflow";
+    case ErrorKind::kNoSuchEntity: return "no_such_entity";
+    case ErrorKind::kExtension: return "extension_error";
+  }
+  return "?";
+}
+
+std::string_view FnName(Fn fn) {
+  static constexpr std::array<std::string_view, kNumFns> kNames = {"ip", "decimal", "datetime",
+                                                                   "duration"};
+  return kNames[static_cast<int>(fn)];
+}
+
+std::optional<Fn> FnByName(std::string_view name) {
+  for (int i = 0; i < kNumFns; ++i)
+    if (FnName(static_cast<Fn>(i)) == name) return static_cast<Fn>(i);
+  return std::nullopt;
+}
+
+namespace {
+struct MethodInfo {
+  std::string_view name;
+  int arity;
+};
+constexpr MethodInfo kMethods[] = {
+#define ARBITER_METHOD_INFO(id, name, arity) {name, arity},
+    ARBITER_METHODS(ARBITER_METHOD_INFO)
+#undef ARBITER_METHOD_INFO
+};
+}  // namespace
+
+std::string_view MethodName(Method m) { return kMethods[static_cast<int>(m)].name; }
+int MethodArity(Method m) { return kMethods[static_cast<int>(m)].arity; }
+std::optional<Method> MethodByName(std::string_view name) {
+  for (size_t i = 0; i < std::size(kMethods); ++i)
+    if (kMethods[i].name == name) return static_cast<Method>(i);
+  return std::nullopt;
+}
+
+bool Fail(const EvalContext& ctx, ErrorKind kind, std::string message) {
+  ctx.error->kind = kind;
+  ctx.error->message = std::move(message);
+  return false;
+}
+
+namespace {
+
+bool TypeError(const EvalContext& ctx, std::string_view what, std::string_view expected,
+               const Value& got) {
+  std::string m = "type error: ";
+  m += what;
+  m += " expects ";
+  m += expected;
+  m += ", got ";
+  m += KindName(got.kind);
+  return Fail(ctx, ErrorKind::kTypeError, std::move(m));
+}
+
+void AppendQuoted(std::string* out, std::string_view s) {
+  *out += '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\') *out += '\\';
+    if (c == '\n') {
+      *out += "\\n";
+      continue;
+    }
+    *out += c;
+  }
+  *out += '"';
+}
+
+}  // namespace
+
+std::string ValueToDisplay(const Value& v) {
+  std::string out;
+  switch (v.kind) {
+    case Kind::kBool: return v.b ? "true" : "false";
+    case Kind::kInt: return std::to_string(v.i);
+    case Kind::kString: AppendQuoted(&out, v.s->view()); return out;
+    case Kind::kEntity: return EntityToString(*v.ent);
+    case Kind::kIp: return "ip(\"" + FormatIp(*v.ip) + "\")";
+    case Kind::kDecimal: return "decimal(\"" + FormatDecimal(v.i) + "\")";
+    case Kind::kDatetime: return "datetime(\"" + FormatDatetime(v.i) + "\")";
+    case Kind::kDuration: return "duration(\"" + FormatDuration(v.i) + "\")";
+    case Kind::kSet:
+      out = "[";
+      for (uint32_t i = 0; i < v.set->size; ++i) {
+        if (i) out += ", ";
+        out += ValueToDisplay(v.set->items[i]);
+      }
+      return out + "]";
+    case Kind::kRecord:
+      out = "{";
+      for (uint32_t i = 0; i < v.rec->size; ++i) {
+        if (i) out += ", ";
+        AppendQuoted(&out, v.rec->fields[i].key);
+        out += ": " + ValueToDisplay(v.rec->fields[i].value);
+      }
+      return out + "}";
+  }
+  return out;
+}
+
+const EntityData* ResolveEntity(const EvalContext& ctx, const EntityObj& e) {
+  return ctx.store->Find(e);
+}
+
+bool OpGetAttr(const EvalContext& ctx, const Value& obj, std::string_view name, Value* out) {
+  if (obj.kind == Kind::kRecord) {
+    if (const Value* v = obj.rec->Find(name)) {
+      *out = *v;
+      return true;
+    }
+    return Fail(ctx, ErrorKind::kMissingAttribute,
+                "record has no attribute `" + std::string(name) + "`");
+  }
+  if (obj.kind == Kind::kEntity) {
+    const EntityObj& e = *obj.ent;
+    if (e.properties) {
+      if (const Value* v = e.properties->Find(name)) {
+        *out = *v;
+        return true;
+      }
+    }
+    const EntityData* d = ResolveEntity(ctx, e);
+    if (d) {
+      if (const Value* v = d->attrs->Find(name)) {
+        *out = *v;
+        return true;
+      }
+    } else if (!e.properties) {
+      return Fail(ctx, ErrorKind::kNoSuchEntity,
+                  "entity " + EntityToString(e) + " does not exist (reading `" +
+                      std::string(name) + "`)");
+    }
+    return Fail(ctx, ErrorKind::kMissingAttribute,
+                "entity " + EntityToString(e) + " has no attribute `" + std::string(name) + "`");
+  }
+  return TypeError(ctx, "attribute access `." + std::string(name) + "`", "an entity or record",
+                   obj);
+}
+
+bool OpHasAttr(const EvalContext& ctx, const Value& obj, std::string_view name, Value* out) {
+  if (obj.kind == Kind::kRecord) {
+    *out = Value::Bool(obj.rec->Find(name) != nullptr);
+    return true;
+  }
+  if (obj.kind == Kind::kEntity) {
+    const EntityObj& e = *obj.ent;
+    bool has = e.properties && e.properties->Find(name);
+    if (!has) {
+      const EntityData* d = ResolveEntity(ctx, e);
+      has = d && d->attrs->Find(name);
+    }
+    *out = Value::Bool(has);
+    return true;
+  }
+  return TypeError(ctx, "`has`", "an entity or record", obj);
+}
+
+bool OpCompare(const EvalContext& ctx, CmpOp op, const Value& a, const Value& b, Value* out) {
+  static constexpr std::string_view kOps[] = {"<", "<=", ">", ">="};
+  int c;
+  if (a.kind != b.kind) {
+    return Fail(ctx, ErrorKind::kTypeError,
+                "type error: `" + std::string(kOps[static_cast<int>(op)]) +
+                    "` compares values of one kind, got " + std::string(KindName(a.kind)) +
+                    " and " + std::string(KindName(b.kind)));
+  }
+  switch (a.kind) {
+    case Kind::kInt:
+    case Kind::kDecimal:
+    case Kind::kDatetime:
+    case Kind::kDuration: c = a.i < b.i ? -1 : a.i > b.i ? 1 : 0; break;
+    case Kind::kString: c = a.s->view().compare(b.s->view()); break;
+    default:
+      return TypeError(ctx, "`" + std::string(kOps[static_cast<int>(op)]) + "`",
+                       "int, decimal, datetime, duration or string", a);
+  }
+  bool r = false;
+  switch (op) {
+    case CmpOp::kLt: r = c < 0; break;
+    case CmpOp::kLe: r = c <= 0; break;
+    case CmpOp::kGt: r = c > 0; break;
+    case CmpOp::kGe: r = c >= 0; break;
+  }
+  *out = Value::Bool(r);
+  return true;
+}
+
+bool OpArith(const EvalContext& ctx, ArithOp op, const Value& a, const Value& b, Value* out) {
+  static constexpr std::string_view kOps[] = {"+", "-", "*"};
+  std::string what = "`" + std::string(kOps[static_cast<int>(op)]) + "`";
+  if (a.kind != Kind::kInt) return TypeError(ctx, what, "int", a);
+  if (b.kind != Kind::kInt) return TypeError(ctx, what, "int", b);
+  int64_t r = 0;
+  bool overflow = false;
+  switch (op) {
+    case ArithOp::kAdd: overflow = __builtin_add_overflow(a.i, b.i, &r); break;
+    case ArithOp::kSub: overflow = __builtin_sub_overflow(a.i, b.i, &r); break;
+    case ArithOp::kMul: overflow = __builtin_mul_overflow(a.i, b.i, &r); break;
+  }
+  if (overflow) {
+    return Fail(ctx, ErrorKind::kOverflow,
+                "integer overflow: " + std::to_string(a.i) + " " + std::string(kOps[static_cast<int>(op)]) +
+                    " " + std::to_string(b.i));
+  }
+  *out = Value::Int(r);
+  return true;
+}
+
+bool OpNeg(const EvalContext& ctx, const Value& a, Value* out) {
+  if (a.kind != Kind::kInt) return TypeError(ctx, "unary `-`", "int", a);
+  if (a.i == INT64_MIN) {
+    return Fail(ctx, ErrorKind::kOverflow, "integer overflow: -(" + std::to_string(a.i) + ")");
+  }
+  *out = Value::Int(-a.i);
+  return true;
+}
+
+bool OpNot(const EvalContext& ctx, const Value& a, Value* out) {
+  if (a.kind != Kind::kBool) return TypeError(ctx, "`!`", "bool", a);
+  *out = Value::Bool(!a.b);
+  return true;
+}
+
+bool CheckBool(const EvalContext& ctx, const Value& v) {
+  if (v.kind == Kind::kBool) return true;
+  return Fail(ctx, ErrorKind::kTypeError,
+              "type error: expected bool, got " + std::string(KindName(v.kind)));
+}
+
+bool CheckSet(const EvalContext& ctx, const Value& v) {
+  if (v.kind == Kind::kSet) return true;
+  return TypeError(ctx, "`any`/`all`", "a set", v);
+}
+
+namespace {
+// `a in b` for two entities: equal, or b is an ancestor of a.
+bool EntityIn(const EvalContext& ctx, const EntityObj& a, const EntityObj& b) {
+  if (EntityEqual(a, b)) return true;
+  const EntityData* da = ResolveEntity(ctx, a);
+  if (!da || da->num_ancestors == 0) return false;
+  const EntityData* db = ResolveEntity(ctx, b);
+  return db && StoreImpl::HasAncestor(*da, *db);
+}
+}  // namespace
+
+bool OpIn(const EvalContext& ctx, const Value& a, const Value& b, Value* out) {
+  if (b.kind == Kind::kSet) {
+    bool r = false;
+    for (uint32_t i = 0; i < b.set->size && !r; ++i) {
+      const Value& e = b.set->items[i];
+      if (a.kind == Kind::kEntity && e.kind == Kind::kEntity) {
+        r = EntityIn(ctx, *a.ent, *e.ent);
+      } else {
+        r = Equal(a, e);
+      }
+    }
+    *out = Value::Bool(r);
+    return true;
+  }
+  if (b.kind != Kind::kEntity) return TypeError(ctx, "`in`", "an entity or a set", b);
+  if (a.kind != Kind::kEntity) return TypeError(ctx, "`in` with an entity on the right", "an entity", a);
+  *out = Value::Bool(EntityIn(ctx, *a.ent, *b.ent));
+  return true;
+}
+
+bool OpIs(const EvalContext& ctx, const Value& a, std::string_view type, Value* out) {
+  if (a.kind != Kind::kEntity) return TypeError(ctx, "`is`", "an entity", a);
+  *out = Value::Bool(a.ent->type == type);
+  return true;
+}
+
+LikePattern CompileLike(std::string_view glob, Arena* arena) {
+  int16_t* tokens = arena->AllocateArray<int16_t>(glob.size() + 1);
+  uint32_t n = 0;
+  for (size_t i = 0; i < glob.size(); ++i) {
+    if (glob[i] == '\\' && i + 1 < glob.size() && glob[i + 1] == '*') {
+      tokens[n++] = '*';
+      ++i;
+    } else if (glob[i] == '*') {
+      tokens[n++] = -1;
+    } else {
+      tokens[n++] = static_cast<unsigned char>(glob[i]);
+    }
+  }
+  return LikePattern{n, tokens};
+}
+
+bool LikeMatch(const LikePattern& p, std::string_view s) {
+  // Greedy glob matching with one backtrack point: linear in practice, never exponential.
+  size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
+  while (si < s.size()) {
+    if (pi < p.size && p.tokens[pi] == -1) {
+      star = pi++;
+      mark = si;
+    } else if (pi < p.size && p.tokens[pi] == static_cast<unsigned char>(s[si])) {
+      ++pi;
+      ++si;
+    } else if (star != SIZE_MAX) {
+      pi = star + 1;
+      si = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size && p.tokens[pi] == -1) ++pi;
+  return pi == p.size;
+}
+
+bool OpLike(const EvalContext& ctx, const Value& a, const LikePattern& p, Value* out) {
+  if (a.kind != Kind::kString) return TypeError(ctx, "`like`", "string", a);
+  *out = Value::Bool(LikeMatch(p, a.s->view()));
+  return true;
+}
+
+bool OpCallFn(const EvalContext& ctx, Fn fn, const Value& arg, Value* out) {
+  std::string what = std::string(FnName(fn)) + "()";
+  if (arg.kind != Kind::kString) return TypeError(ctx, what, "string", arg);
+  std::string_view text = arg.s->view();
+  auto bad = [&] {
+    return Fail(ctx, ErrorKind::kExtension,
+                "invalid " + std::string(FnName(fn)) + " literal \"" + std::string(text) + "\"");
+  };
+  switch (fn) {
+    case Fn::kIp: {
+      auto ip = ParseIp(text);
+      if (!ip) return bad();
+      *out = Value::Ip(ctx.arena->New<IpObj>(*ip));
+      return true;
+    }
+    case Fn::kDecimal: {
+      auto d = ParseDecimal(text);
+      if (!d) return bad();
+      *out = Value::Decimal(*d);
+      return true;
+    }
+    case Fn::kDatetime: {
+      auto d = ParseDatetime(text);
+      if (!d) return bad();
+      *out = Value::Datetime(*d);
+      return true;
+    }
+    case Fn::kDuration: {
+      auto d = ParseDuration(text);
+      if (!d) return bad();
+      *out = Value::Duration(*d);
+      return true;
+    }
+  }
+  return bad();
+}
+
+bool SetContains(const SetObj& set, const Value& v) {
+  for (uint32_t i = 0; i < set.size; ++i)
+    if (Equal(set.items[i], v)) return true;
+  return false;
+}
+
+namespace {
+size_t Utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+  return n;
+}
+}  // namespace
+
+bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Value* args,
+                  uint32_t argc, Value* out) {
+  std::string what = "." + std::string(MethodName(m)) + "()";
+  if (argc != static_cast<uint32_t>(MethodArity(m))) {
+    return Fail(ctx, ErrorKind::kTypeError,
+                "type error: " + what + " takes " + std::to_string(MethodArity(m)) + " arguments");
+  }
+  auto need = [&](const Value& v, Kind k, std::string_view name) {
+    return v.kind == k || TypeError(ctx, what, name, v);
+  };
+  auto overflow = [&] { return Fail(ctx, ErrorKind::kOverflow, "overflow in " + what); };
+  switch (m) {
+    case Method::kContains:
+      if (recv.kind == Kind::kString) {
+        if (!need(args[0], Kind::kString, "a string argument")) return false;
+        *out = Value::Bool(recv.s->view().find(args[0].s->view()) != std::string_view::npos);
+        return true;
+      }
+      if (!need(recv, Kind::kSet, "a set or string")) return false;
+      *out = Value::Bool(SetContains(*recv.set, args[0]));
+      return true;
+    case Method::kContainsAll:
+    case Method::kContainsAny: {
+      if (!need(recv, Kind::kSet, "a set") || !need(args[0], Kind::kSet, "a set argument")) {
+        return false;
+      }
+      bool all = true, any = false;
+      for (uint32_t i = 0; i < args[0].set->size; ++i) {
+        bool has = SetContains(*recv.set, args[0].set->items[i]);
+        all = all && has;
+        any = any || has;
+      }
+      *out = Value::Bool(m == Method::kContainsAll ? all : any);
+      return true;
+    }
+    case Method::kIsEmpty:
+    case Method::kSize: {
+      int64_t n;
+      if (recv.kind == Kind::kSet) n = recv.set->size;
+      else if (recv.kind == Kind::kRecord) n = recv.rec->size;
+      else if (recv.kind == Kind::kString) n = static_cast<int64_t>(Utf8Length(recv.s->view()));
+      else return TypeError(ctx, what, "a set, record or string", recv);
+      *out = m == Method::kSize ? Value::Int(n) : Value::Bool(n == 0);
+      return true;
+    }
+    case Method::kStartsWith:
+    case Method::kEndsWith: {
+      if (!need(recv, Kind::kString, "a string") ||
+          !need(args[0], Kind::kString, "a string argument")) {
+        return false;
+      }
+      std::string_view s = recv.s->view(), p = args[0].s->view();
+      *out = Value::Bool(m == Method::kStartsWith ? s.starts_with(p) : s.ends_with(p));
+      return true;
+    }
+    case Method::kIsIpv4:
+    case Method::kIsIpv6:
+    case Method::kIsLoopback:
+    case Method::kIsMulticast:
+      if (!need(recv, Kind::kIp, "an ip")) return false;
+      *out = Value::Bool(m == Method::kIsIpv4   ? !recv.ip->v6
+                         : m == Method::kIsIpv6 ? recv.ip->v6
+                         : m == Method::kIsLoopback ? IpIsLoopback(*recv.ip)
+                                                    : IpIsMulticast(*recv.ip));
+      return true;
+    case Method::kIsInRange:
+      if (!need(recv, Kind::kIp, "an ip") || !need(args[0], Kind::kIp, "an ip argument")) {
+        return false;
+      }
+      *out = Value::Bool(IpInRange(*recv.ip, *args[0].ip));
+      return true;
+    case Method::kOffset: {
+      if (!need(recv, Kind::kDatetime, "a datetime") ||
+          !need(args[0], Kind::kDuration, "a duration argument")) {
+        return false;
+      }
+      int64_t r;
+      if (__builtin_add_overflow(recv.i, args[0].i, &r)) return overflow();
+      *out = Value::Datetime(r);
+      return true;
+    }
+    case Method::kDurationSince: {
+      if (!need(recv, Kind::kDatetime, "a datetime") ||
+          !need(args[0], Kind::kDatetime, "a datetime argument")) {
+        return false;
+      }
+      int64_t r;
+      if (__builtin_sub_overflow(recv.i, args[0].i, &r)) return overflow();
+      *out = Value::Duration(r);
+      return true;
+    }
+    case Method::kToDate:
+    case Method::kToTime: {
+      if (!need(recv, Kind::kDatetime, "a datetime")) return false;
+      int64_t rem = recv.i % 86400000;
+      if (rem < 0) rem += 86400000;
+      *out = m == Method::kToDate ? Value::Datetime(recv.i - rem) : Value::Duration(rem);
+      return true;
+    }
+    case Method::kToDays:
+    case Method::kToHours:
+    case Method::kToMinutes:
+    case Method::kToSeconds:
+    case Method::kToMilliseconds: {
+      if (!need(recv, Kind::kDuration, "a duration")) return false;
+      static constexpr int64_t kDiv[] = {86400000, 3600000, 60000, 1000, 1};
+      *out = Value::Int(recv.i / kDiv[static_cast<int>(m) - static_cast<int>(Method::kToDays)]);
+      return true;
+    }
+    case Method::kLessThan:
+    case Method::kLessThanOrEqual:
+    case Method::kGreaterThan:
+    case Method::kGreaterThanOrEqual: {
+      if (!need(recv, Kind::kDecimal, "a decimal") ||
+          !need(args[0], Kind::kDecimal, "a decimal argument")) {
+        return false;
+      }
+      int64_t a = recv.i, b = args[0].i;
+      *out = Value::Bool(m == Method::kLessThan          ? a < b
+                         : m == Method::kLessThanOrEqual ? a <= b
+                         : m == Method::kGreaterThan     ? a > b
+                                                         : a >= b);
+      return true;
+    }
+  }
+  return TypeError(ctx, what, "?", recv);
+}
+
+Value MakeSet(Arena* arena, const Value* items, uint32_t n) {
+  Value* out = arena->AllocateArray<Value>(n);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    bool dup = false;
+    for (uint32_t j = 0; j < k && !dup; ++j) dup = Equal(out[j], items[i]);
+    if (!dup) out[k++] = items[i];
+  }
+  return Value::Set(arena->New<SetObj>(SetObj{k, out}));
+}
+
+Value MakeRecord(Arena* arena, const std::string_view* keys, const Value* values, uint32_t n) {
+  Field* fields = arena->AllocateArray<Field>(n);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    // Insertion sort by key; a repeated key keeps the last value.
+    uint32_t pos = 0;
+    while (pos < k && fields[pos].key < keys[i]) ++pos;
+    if (pos < k && fields[pos].key == keys[i]) {
+      fields[pos].value = values[i];
+      continue;
+    }
+    for (uint32_t j = k; j > pos; --j) fields[j] = fields[j - 1];
+    fields[pos] = Field{keys[i], values[i]};
+    ++k;
+  }
+  return Value::Record(arena->New<RecObj>(RecObj{k, fields}));
+}
+
+}  // namespace arbiter::engine

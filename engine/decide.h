@@ -1,0 +1,18 @@
+// The decision procedure over a Program: select candidate rules with the index, run each
+// rule's bytecode, combine (default deny, forbid wins, errors skip the rule unless the package
+// is fail-closed), and fill the Decision.
+#pragma once
+
+#include <arbiter/decision.h>
+#include <arbiter/engine.h>
+
+#include "engine/entity_store_impl.h"
+#include "engine/program.h"
+#include "engine/request_impl.h"
+
+namespace arbiter::engine {
+
+void DecideProgram(const Program& program, const RequestImpl& request, const StoreImpl& store,
+                   bool explain, Decision* out);
+
+}  // namespace arbiter::engine

@@ -1,0 +1,27 @@
+// The reference evaluator: a direct tree walk over the checked AST with no compiler, no
+// bytecode, no constant folding and no rule index. Slow and obvious on purpose; it is the
+// oracle the VM is checked against (tests/engine/differential_test.cc). It shares only the
+// primitive operations (builtins.h) with the VM.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dsl/ast.h"
+#include "engine/entity_store_impl.h"
+#include "engine/request_impl.h"
+
+namespace arbiter::engine {
+
+struct ReferenceDecision {
+  bool allow = false;
+  std::vector<std::string> reasons;  // determining rules, in policy order
+  std::vector<std::pair<std::string, std::string>> errors;  // (rule, message)
+  std::vector<std::string> matched;
+};
+
+ReferenceDecision ReferenceDecide(const dsl::PolicySet& policies, const RequestImpl& request,
+                                  const StoreImpl& store);
+
+}  // namespace arbiter::engine

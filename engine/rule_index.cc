@@ -1,0 +1,87 @@
+#include "engine/rule_index.h"
+
+#include <algorithm>
+
+#include "engine/request_impl.h"
+
+namespace arbiter::engine {
+
+const Value* FindAttr(const EvalContext& ctx, const Value& obj, std::string_view name) {
+  if (obj.kind == Kind::kRecord) return obj.rec->Find(name);
+  if (obj.kind != Kind::kEntity) return nullptr;
+  if (obj.ent->properties) {
+    if (const Value* v = obj.ent->properties->Find(name)) return v;
+  }
+  const EntityData* d = ResolveEntity(ctx, *obj.ent);
+  return d ? d->attrs->Find(name) : nullptr;
+}
+
+namespace {
+inline uint64_t KeyHash(const std::string& s) { return s.empty() ? 0 : (HashBytes(s) | 1); }
+inline uint64_t Mix(uint64_t h) {
+  h ^= h >> 31;
+  h *= 0x7fb5d329728ea185ull;
+  h ^= h >> 27;
+  return h;
+}
+}  // namespace
+
+uint64_t RuleIndex::Combine(uint64_t a, uint64_t s, uint64_t r) {
+  return Mix(a * 3 + Mix(s * 5 + Mix(r + 11)));
+}
+
+void RuleIndex::Build(const std::vector<IndexKey>& keys, const std::vector<Value>& constants) {
+  buckets_.clear();
+  uses_action_ = uses_subject_ = uses_resource_ = false;
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    const IndexKey& k = keys[i];
+    uses_action_ |= !k.action.empty();
+    uses_subject_ |= !k.subject_type.empty();
+    uses_resource_ |= !k.resource_type.empty();
+    Bucket& b = buckets_[Combine(KeyHash(k.action), KeyHash(k.subject_type),
+                                 KeyHash(k.resource_type))];
+    if (k.attr_var < 0) {
+      b.rules.push_back(i);
+      continue;
+    }
+    AttrGroup* g = nullptr;
+    for (auto& existing : b.groups)
+      if (existing.var == k.attr_var && existing.name == k.attr_name) g = &existing;
+    if (!g) {
+      b.groups.push_back(AttrGroup{k.attr_var, k.attr_name, {}, {}});
+      g = &b.groups.back();
+    }
+    g->by_value[HashValue(constants[static_cast<size_t>(k.attr_const)])].push_back(i);
+    g->all.push_back(i);
+  }
+}
+
+void RuleIndex::Candidates(const RequestImpl& request, const EvalContext& ctx, const Value* vars,
+                           std::vector<uint32_t>* out) const {
+  size_t start = out->size();
+  uint64_t actions[2] = {0, request.action_hash | 1};
+  uint64_t subjects[2] = {0, request.subject_type_hash | 1};
+  uint64_t resources[2] = {0, request.resource_type_hash | 1};
+  for (int a = 0; a <= (uses_action_ ? 1 : 0); ++a) {
+    for (int s = 0; s <= (uses_subject_ ? 1 : 0); ++s) {
+      for (int r = 0; r <= (uses_resource_ ? 1 : 0); ++r) {
+        auto it = buckets_.find(Combine(actions[a], subjects[s], resources[r]));
+        if (it == buckets_.end()) continue;
+        const Bucket& b = it->second;
+        out->insert(out->end(), b.rules.begin(), b.rules.end());
+        for (const AttrGroup& g : b.groups) {
+          const Value* v = FindAttr(ctx, vars[g.var], g.name);
+          if (!v) {
+            out->insert(out->end(), g.all.begin(), g.all.end());
+            continue;
+          }
+          auto hit = g.by_value.find(HashValue(*v));
+          if (hit != g.by_value.end()) out->insert(out->end(), hit->second.begin(), hit->second.end());
+        }
+      }
+    }
+  }
+  if (out->size() - start > 1) std::sort(out->begin() + static_cast<long>(start), out->end());
+}
+
+}  // namespace arbiter::engine

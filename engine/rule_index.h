@@ -1,0 +1,60 @@
+// The rule index: a request runs only the rules that can match it. Keys come from the leading
+// top-level conjuncts of a rule's condition that cannot raise an error: `action == Action::"x"`,
+// `subject is T` / `resource is T` (or `== T::"id"`), and one `VAR.attr == literal`.
+// The index is conservative: it may hand out a rule that then evaluates to false, never hide a
+// rule that would match or raise an error (when the indexed attribute is missing, every rule of
+// that attribute group runs, so its error is reported).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/builtins.h"
+#include "engine/value.h"
+
+namespace arbiter::engine {
+
+struct RequestImpl;
+
+struct IndexKey {
+  std::string action;         // "" = any
+  std::string subject_type;   // "" = any
+  std::string resource_type;  // "" = any
+  int32_t attr_var = -1;      // request slot (subject, action, resource, context) or -1
+  std::string attr_name;
+  int32_t attr_const = -1;    // constant pool index of the literal
+};
+
+class RuleIndex {
+ public:
+  void Build(const std::vector<IndexKey>& keys, const std::vector<Value>& constants);
+  // Appends to *out the indices of the rules the request may match, in ascending order.
+  // `subject`, `action`, `resource` are the request's resolved entities.
+  void Candidates(const RequestImpl& request, const EvalContext& ctx, const Value* vars,
+                  std::vector<uint32_t>* out) const;
+  size_t num_buckets() const { return buckets_.size(); }
+
+ private:
+  struct AttrGroup {
+    int32_t var;
+    std::string name;
+    std::unordered_map<uint64_t, std::vector<uint32_t>> by_value;
+    std::vector<uint32_t> all;
+  };
+  struct Bucket {
+    std::vector<uint32_t> rules;
+    std::vector<AttrGroup> groups;
+  };
+  static uint64_t Combine(uint64_t a, uint64_t s, uint64_t r);
+
+  std::unordered_map<uint64_t, Bucket> buckets_;
+  bool uses_action_ = false, uses_subject_ = false, uses_resource_ = false;
+};
+
+// The attribute `name` of an entity or record value without raising an error: null when
+// missing (or when the entity does not exist).
+const Value* FindAttr(const EvalContext& ctx, const Value& obj, std::string_view name);
+
+}  // namespace arbiter::engine

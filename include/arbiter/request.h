@@ -1,0 +1,39 @@
+// A decision request: subject, action, resource and context, in the shape of an AuthZEN 1.0
+// evaluation request (spec/data-format.md). Immutable once made; safe to share across threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <arbiter/status.h>
+
+namespace arbiter {
+
+namespace engine {
+struct RequestImpl;
+}
+
+struct EntityRef {
+  std::string type;
+  std::string id;
+};
+
+class Request {
+ public:
+  // {"subject":{"type","id","properties"?},"action":{"name","properties"?},
+  //  "resource":{"type","id","properties"?},"context":{...}?}. Errors are InvalidArgument with
+  // "FILE:LINE:COL: ..." using `file` as the label.
+  static Result<Request> FromJson(std::string_view json, std::string_view file = "<request>");
+  // A typed request; `context_json` is a JSON object (or empty for {}).
+  static Result<Request> Make(const EntityRef& subject, std::string_view action,
+                              const EntityRef& resource, std::string_view context_json = "");
+
+  // For the engine's use.
+  const engine::RequestImpl& impl() const { return *impl_; }
+
+ private:
+  std::shared_ptr<const engine::RequestImpl> impl_;
+};
+
+}  // namespace arbiter

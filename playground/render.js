@@ -1,0 +1,348 @@
+// Renders the evaluate response (POST /v1/playground/evaluate) into the result panels.
+// Everything from the server goes into the page as text (textContent), never as HTML.
+'use strict';
+(function (global) {
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function section(title, count) {
+    const s = el('section', 'result-section');
+    const h = el('h3', '', title);
+    if (count !== undefined) h.append(el('span', 'count', String(count)));
+    s.append(h);
+    return s;
+  }
+
+  function pretty(value) {
+    try { return JSON.stringify(value, null, 2); } catch (e) { return String(value); }
+  }
+
+  // A compact, collapsible view of any JSON value (used for the explain trace).
+  function jsonTree(value, depth) {
+    depth = depth || 0;
+    if (value === null || typeof value !== 'object') {
+      return el('span', 'jv jv-' + (value === null ? 'null' : typeof value),
+        typeof value === 'string' ? JSON.stringify(value) : String(value));
+    }
+    const isArray = Array.isArray(value);
+    const entries = isArray ? value.map((v, i) => [i, v]) : Object.entries(value);
+    if (entries.length === 0) return el('span', 'jv', isArray ? '[]' : '{}');
+    const details = el('details', 'jt');
+    details.open = depth < 3;
+    const summary = el('summary', 'jt-summary', summarize(value));
+    details.append(summary);
+    const list = el('ul', 'jt-list');
+    for (const [k, v] of entries) {
+      const li = el('li');
+      if (!isArray) li.append(el('span', 'jk', k + ': '));
+      li.append(jsonTree(v, depth + 1));
+      list.append(li);
+    }
+    details.append(list);
+    return details;
+  }
+
+  // A one-line label for an object: its rule/id/name and its outcome, when it has them.
+  function summarize(value) {
+    if (Array.isArray(value)) return `[${value.length}]`;
+    const parts = [];
+    for (const k of ['rule', 'id', 'name', 'op', 'expr', 'kind', 'effect']) {
+      if (typeof value[k] === 'string') { parts.push(value[k]); break; }
+    }
+    for (const k of ['matched', 'result', 'value', 'outcome', 'decision', 'error']) {
+      if (k in value && (typeof value[k] !== 'object' || value[k] === null)) {
+        parts.push(`${k}: ${typeof value[k] === 'string' ? value[k] : JSON.stringify(value[k])}`);
+      }
+    }
+    return parts.length ? parts.join(' — ') : `{${Object.keys(value).length}}`;
+  }
+
+  function decisionBadge(text, kind) {
+    return el('div', 'badge badge-' + kind, text);
+  }
+
+  // response: the evaluate JSON; handlers: {focusPolicy(line, col), showLedger()}.
+  function renderDecision(panel, response, handlers) {
+    panel.replaceChildren();
+    const head = el('div', 'decision-head');
+    const diagnostics = response.diagnostics || [];
+    const errors = diagnostics.filter((d) => d.severity !== 'warning');
+    const warnings = diagnostics.filter((d) => d.severity === 'warning');
+    const inputErrors = response.input_errors || [];
+    const decision = response.decision;
+
+    if (!response.ok && errors.length) {
+      head.append(decisionBadge('Does not compile', 'error'));
+      head.append(el('span', 'decision-sub',
+        `${errors.length} error${errors.length === 1 ? '' : 's'} in the policy — marked in the editor`));
+    } else if (inputErrors.length && !decision) {
+      head.append(decisionBadge('Input error', 'error'));
+      head.append(el('span', 'decision-sub', 'the entity data or the request could not be read'));
+    } else if (decision) {
+      const allow = decision.decision === 'allow';
+      head.append(decisionBadge(allow ? 'ALLOW' : 'DENY', allow ? 'allow' : 'deny'));
+      head.dataset.decision = decision.decision;
+      if (response.receipt) {
+        const link = el('button', 'linkish', `recorded as entry #${response.receipt.seq} in the scratch ledger`);
+        link.type = 'button';
+        link.addEventListener('click', handlers.showLedger);
+        head.append(link);
+      }
+    } else {
+      head.append(decisionBadge('No decision', 'error'));
+    }
+    panel.append(head);
+
+    if (errors.length || warnings.length) {
+      const s = section('Policy diagnostics', diagnostics.length);
+      const ul = el('ul', 'diag-list');
+      for (const d of diagnostics) {
+        const li = el('li', 'diag diag-' + (d.severity === 'warning' ? 'warning' : 'error'));
+        const b = el('button', 'problem-link');
+        b.type = 'button';
+        b.append(el('span', 'problem-pos', `${d.path ? d.path + ':' : ''}${d.line}:${d.column}`));
+        b.append(el('span', 'problem-sev', `${d.severity || 'error'}${d.code ? `[${d.code}]` : ''}`));
+        b.append(el('span', 'problem-msg', d.message));
+        b.addEventListener('click', () => handlers.focusPolicy(d.line, d.column));
+        li.append(b);
+        ul.append(li);
+      }
+      s.append(ul);
+      panel.append(s);
+    }
+
+    if (inputErrors.length) {
+      const s = section('Input errors', inputErrors.length);
+      const ul = el('ul', 'diag-list');
+      for (const e of inputErrors) {
+        const li = el('li', 'diag diag-error');
+        li.append(el('span', 'problem-pos', e.where === 'entities' ? 'entity data' : (e.where || 'input')));
+        li.append(el('span', 'problem-msg', e.message));
+        ul.append(li);
+      }
+      s.append(ul);
+      panel.append(s);
+    }
+
+    if (!decision) return;
+
+    const grid = el('div', 'decision-grid');
+    const reasons = decision.reasons || [];
+    const rs = section('Reasons', reasons.length);
+    if (reasons.length) {
+      const ul = el('ul', 'reasons');
+      for (const r of reasons) {
+        const li = el('li', 'reason');
+        li.append(el('code', 'rule-id', r.rule));
+        if (r.message) li.append(el('span', 'reason-msg', r.message));
+        ul.append(li);
+      }
+      rs.append(ul);
+    } else {
+      rs.append(el('p', 'muted', decision.decision === 'deny'
+        ? 'No rule matched: denied by default.' : 'No reasons given.'));
+    }
+    grid.append(rs);
+
+    const obligations = decision.obligations || [];
+    const os = section('Obligations and advice', obligations.length);
+    if (obligations.length) {
+      const ul = el('ul', 'obligations');
+      for (const o of obligations) {
+        const li = el('li', 'obligation');
+        const line = el('div', 'obligation-head');
+        line.append(el('span', 'tag ' + (o.advice ? 'tag-advice' : 'tag-obligation'), o.advice ? 'advice' : 'obligation'));
+        line.append(el('code', 'obligation-name', o.name));
+        if (o.rule) line.append(el('span', 'muted', ' from '), el('code', 'rule-id', o.rule));
+        li.append(line);
+        if (o.payload !== undefined && o.payload !== null) {
+          const compact = JSON.stringify(o.payload);
+          li.append(el('pre', 'payload', compact.length <= 72 ? compact : pretty(o.payload)));
+        }
+        ul.append(li);
+      }
+      os.append(ul);
+    } else {
+      os.append(el('p', 'muted', 'None.'));
+    }
+    grid.append(os);
+    panel.append(grid);
+
+    const evalErrors = decision.errors || [];
+    if (evalErrors.length) {
+      const s = section('Evaluation errors', evalErrors.length);
+      const ul = el('ul', 'diag-list');
+      for (const e of evalErrors) {
+        const li = el('li', 'diag diag-error');
+        li.append(el('code', 'rule-id', e.rule), el('span', 'problem-msg', e.message));
+        ul.append(li);
+      }
+      s.append(ul);
+      panel.append(s);
+    }
+    if (decision.bundle) panel.append(el('p', 'bundle muted', `policy bundle ${decision.bundle}`));
+  }
+
+  function renderExplain(panel, response, handlers) {
+    panel.replaceChildren();
+    const explain = response.decision && response.decision.explain;
+    if (explain === undefined || explain === null) {
+      panel.append(el('p', 'placeholder', response.decision
+        ? 'The server returned no explain trace for this decision.'
+        : 'No decision, so no trace: fix the errors shown in the Decision tab.'));
+      return;
+    }
+    if (typeof explain === 'string') {
+      panel.append(el('pre', 'trace', explain));
+      return;
+    }
+    if (Array.isArray(explain) && explain.every((s) => s && typeof s === 'object' && typeof s.rule === 'string')) {
+      panel.append(explainTable(explain, handlers));
+    } else {
+      const tree = el('div', 'trace-tree');
+      tree.append(jsonTree(explain, 0));
+      panel.append(tree);
+    }
+    const raw = el('details', 'raw');
+    raw.append(el('summary', '', 'Raw JSON'), el('pre', 'trace', pretty(explain)));
+    panel.append(raw);
+  }
+
+  const OUTCOME_LABELS = {
+    matched: 'matched', not_matched: 'not matched', error: 'error', skipped: 'skipped',
+  };
+
+  // The engine's trace: [{rule, effect, outcome, detail, file, line}], one step per rule.
+  function explainTable(steps, handlers) {
+    const wrap = el('div', 'explain');
+    const counts = {};
+    for (const s of steps) counts[s.outcome] = (counts[s.outcome] || 0) + 1;
+    const summary = Object.entries(counts).map(([k, n]) => `${n} ${OUTCOME_LABELS[k] || k}`).join(' · ');
+    wrap.append(el('p', 'explain-summary', `${steps.length} rule${steps.length === 1 ? '' : 's'} looked at: ${summary}`));
+    const table = el('table', 'explain-table');
+    const head = el('tr');
+    for (const h of ['Rule', 'Effect', 'Outcome', 'Why', 'Where']) head.append(el('th', '', h));
+    const thead = el('thead');
+    thead.append(head);
+    table.append(thead);
+    const body = el('tbody');
+    for (const s of steps) {
+      const tr = el('tr', `step step-${s.outcome || 'unknown'} step-${s.effect || ''}`);
+      tr.append(el('td', 'rule-id', s.rule));
+      tr.append(el('td', 'effect', s.effect || ''));
+      const outcome = el('td');
+      outcome.append(el('span', 'outcome outcome-' + (s.outcome || 'unknown'), OUTCOME_LABELS[s.outcome] || s.outcome || ''));
+      tr.append(outcome);
+      tr.append(el('td', 'detail', s.detail || ''));
+      const where = el('td', 'where');
+      if (s.line) {
+        const b = el('button', 'linkish', `${s.file ? s.file + ':' : ''}${s.line}`);
+        b.type = 'button';
+        b.title = 'Show this rule in the policy';
+        b.addEventListener('click', () => handlers.focusPolicy(s.line, 1));
+        where.append(b);
+      }
+      tr.append(where);
+      body.append(tr);
+    }
+    table.append(body);
+    wrap.append(table);
+    return wrap;
+  }
+
+  function renderBytecode(panel, response) {
+    panel.replaceChildren();
+    if (!response.disassembly) {
+      panel.append(el('p', 'placeholder', 'No bytecode: the policy did not compile.'));
+      return;
+    }
+    panel.append(el('pre', 'disassembly', response.disassembly));
+  }
+
+  function renderReceipt(container, receipt) {
+    container.replaceChildren();
+    if (!receipt) {
+      container.append(el('p', 'placeholder', 'No decision recorded yet.'));
+      return;
+    }
+    const dl = el('dl', 'kv');
+    for (const [k, label] of [['seq', 'Sequence number'], ['entry_hash', 'Entry hash'], ['decision_id', 'Decision id']]) {
+      dl.append(el('dt', '', label), el('dd', 'mono', receipt[k] === undefined ? '—' : String(receipt[k])));
+    }
+    container.append(dl);
+  }
+
+  // A C2SP checkpoint body: origin, tree size, base64 root hash (then extension lines).
+  function parseCheckpointBody(lines) {
+    if (lines.length < 3 || !/^\d+$/.test(lines[1]) || !/^[A-Za-z0-9+/]+=*$/.test(lines[2])) return null;
+    return { origin: lines[0], size: Number(lines[1]), root: lines[2] };
+  }
+
+  // A signed note: the checkpoint body, a blank line, then signature lines "— name sig".
+  function parseSignedNote(text) {
+    const cut = text.indexOf('\n\n');
+    if (cut < 0) return null;
+    const body = parseCheckpointBody(text.slice(0, cut).split('\n'));
+    if (!body) return null;
+    body.signers = text.slice(cut + 2).split('\n').filter((l) => l.startsWith('\u2014 '))
+      .map((l) => l.slice(2).split(' ')[0]);
+    return body;
+  }
+
+  // c2sp.org/tlog-proof@v1: header, optional "extra" lines, "index N", the proof hashes,
+  // a blank line, then the checkpoint the proof leads to.
+  function parseProof(text) {
+    const lines = text.split('\n');
+    if (lines[0] !== 'c2sp.org/tlog-proof@v1') return null;
+    let i = 1;
+    while (i < lines.length && lines[i].startsWith('extra ')) i++;
+    const m = /^index (\d+)$/.exec(lines[i] || '');
+    if (!m) return null;
+    const hashes = [];
+    for (i++; i < lines.length && lines[i] !== ''; i++) hashes.push(lines[i]);
+    const checkpoint = parseSignedNote(lines.slice(i + 1).join('\n')) ||
+      parseCheckpointBody(lines.slice(i + 1));
+    return { index: Number(m[1]), hashes, checkpoint };
+  }
+
+  function summaryList(pairs) {
+    const dl = el('dl', 'kv');
+    for (const [k, v] of pairs) dl.append(el('dt', '', k), el('dd', 'mono', v));
+    return dl;
+  }
+
+  function renderCheckpoint(container, text) {
+    container.replaceChildren();
+    const note = parseSignedNote(text);
+    if (note) {
+      container.append(summaryList([
+        ['Origin', note.origin],
+        ['Tree size', `${note.size} entr${note.size === 1 ? 'y' : 'ies'}`],
+        ['Root hash', note.root],
+        ['Signed by', note.signers.join(', ') || '—'],
+      ]));
+    }
+    container.append(el('pre', 'note-text', text));
+  }
+
+  function renderProof(container, seq, text) {
+    container.replaceChildren(el('h4', '', `Inclusion proof of entry #${seq}`));
+    const proof = parseProof(text);
+    if (proof) {
+      const pairs = [['Leaf index', String(proof.index)], ['Proof hashes', String(proof.hashes.length)]];
+      if (proof.checkpoint) {
+        pairs.push(['In the tree', `of size ${proof.checkpoint.size} (${proof.checkpoint.origin})`]);
+        pairs.push(['With root', proof.checkpoint.root]);
+      }
+      container.append(summaryList(pairs));
+    }
+    container.append(el('pre', 'proof-text', text));
+  }
+
+  global.ArbiterRender = {
+    renderCheckpoint, renderProof, parseProof, parseSignedNote, renderDecision, renderExplain, renderBytecode, renderReceipt, el };
+})(window);
