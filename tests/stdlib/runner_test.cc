@@ -219,7 +219,7 @@ TEST_CASE("a pack that does not compile counts as one failure and shows its diag
   TempDir dir;
   dir.Write("broken/rules.arbiter", "package broken;\npermit oops { when action == }\n");
   dir.Write("fine/rules.arbiter", R"(package fine;
-permit all { when true }
+permit everyone { when true }
 test anything { request { subject: { type: "User", id: "a" }, action: { name: "read" },
   resource: { type: "Doc", id: "d" }, context: {} } expect allow }
 )");
@@ -274,7 +274,7 @@ TEST_CASE("no tests found is a failing run; a missing path is an error") {
 TEST_CASE("bad entity data fails the test with the file's error") {
   TempDir dir;
   dir.Write("p/rules.arbiter", R"(package p;
-permit all { when true }
+permit everyone { when true }
 test with_bad_data { data "bad.json" request { subject: { type: "User", id: "a" },
   action: { name: "read" }, resource: { type: "Doc", id: "d" }, context: {} } expect allow }
 )");
