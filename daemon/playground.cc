@@ -14,6 +14,7 @@
 #include "daemon/responses.h"
 #include "daemon/service.h"
 #include "daemon/static_files.h"
+#include "recorder/recorder.h"
 
 namespace arbiter::daemon {
 
@@ -146,14 +147,7 @@ void Playground::HandleEvaluate(HttpRequest& req, Reply reply) {
     return reply(JsonResponse(200, res));
   }
   res["decision"] = nlohmann::json::parse(decision.ToJson());
-  ledger::DecisionRecord record;
-  record.request = request_json;
-  record.decision = decision.allow ? "allow" : "deny";
-  record.reasons = res["decision"]["reasons"];
-  record.obligations = res["decision"]["obligations"];
-  record.errors = res["decision"]["errors"];
-  record.bundle_digest = std::string(decision.bundle);
-  auto built = record.ToRecord();
+  auto built = recorder::MakeDecisionRecord(decision, request_text);
   if (built.ok()) {
     auto receipt = scratch_->Append(std::move(built).value());
     if (receipt.ok()) res["receipt"] = nlohmann::json::parse(ReceiptJson(*receipt));

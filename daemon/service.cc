@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "common/encoding.h"
+#include "recorder/recorder.h"
 #include "daemon/authzen.h"
 #include "daemon/json_input.h"
 #include "daemon/log.h"
@@ -69,14 +70,8 @@ DecisionService::DecisionService(ServiceOptions options, ledger::Ledger* ledger,
 Status DecisionService::Activate(std::shared_ptr<PolicyState> state, std::string_view activated_by,
                                  std::string_view reason) {
   std::lock_guard activation(activation_mutex_);
-  ledger::PolicyRecord record;
-  record.bundle_digest = state->engine.digest();
-  for (const auto& source : state->engine.sources()) {
-    record.sources.push_back({source.path, "sha256:" + source.sha256});
-  }
-  record.activated_by = std::string(activated_by);
-  record.reason = std::string(reason);
-  auto built = record.ToRecord();
+  auto built = recorder::MakePolicyRecord(state->engine, std::string(activated_by),
+                                          std::string(reason));
   if (!built.ok()) return built.status();
   auto receipt = ledger_->Append(std::move(built).value());
   if (!receipt.ok()) {
@@ -147,7 +142,8 @@ void DecisionService::NoteLedgerResult(const Status& status, double seconds) {
 bool DecisionService::DecideOne(const PolicyState& state, const nlohmann::json& request,
                                 bool explain, Decided* out, std::string* error) const {
   if (!CheckEvaluationShape(request, error)) return false;
-  auto parsed = Request::FromJson(request.dump(), "request");
+  std::string request_text = request.dump();
+  auto parsed = Request::FromJson(request_text, "request");
   if (!parsed.ok()) {
     *error = parsed.status().message();
     return false;
@@ -165,27 +161,27 @@ bool DecisionService::DecideOne(const PolicyState& state, const nlohmann::json& 
   out->native_prefix = decision.ToJson();
   out->native_prefix.pop_back();  // the closing brace; the receipt goes before it
 
-  ledger::DecisionRecord record;
-  record.request = request;
-  record.decision = decision.allow ? "allow" : "deny";
+  // The AuthZEN context carries the same reasons, obligations and errors as the record.
+  nlohmann::json reasons = nlohmann::json::array();
+  nlohmann::json obligations = nlohmann::json::array();
+  nlohmann::json errors = nlohmann::json::array();
   for (const auto& r : decision.reasons) {
-    record.reasons.push_back({{"rule", r.rule}, {"message", r.message}});
+    reasons.push_back({{"rule", r.rule}, {"message", r.message}});
   }
   for (const auto& o : decision.obligations) {
     nlohmann::json payload = nlohmann::json::parse(o.payload_json, nullptr, false);
     if (payload.is_discarded()) payload = nullptr;
-    record.obligations.push_back(
+    obligations.push_back(
         {{"name", o.name}, {"rule", o.rule}, {"advice", o.advice}, {"payload", payload}});
   }
   for (const auto& e : decision.errors) {
-    record.errors.push_back({{"rule", e.rule}, {"message", e.message}});
+    errors.push_back({{"rule", e.rule}, {"message", e.message}});
   }
-  record.bundle_digest = out->bundle;
   out->authzen_prefix = fmt::format(
       R"({{"decision":{},"context":{{"reasons":{},"obligations":{},"errors":{},"bundle":{})",
-      decision.allow ? "true" : "false", record.reasons.dump(), record.obligations.dump(),
-      record.errors.dump(), nlohmann::json(out->bundle).dump());
-  auto built = record.ToRecord();
+      decision.allow ? "true" : "false", reasons.dump(), obligations.dump(), errors.dump(),
+      nlohmann::json(out->bundle).dump());
+  auto built = recorder::MakeDecisionRecord(decision, request_text);
   if (!built.ok()) {
     *error = built.status().message();
     return false;
