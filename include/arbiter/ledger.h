@@ -1,0 +1,362 @@
+// The audit ledger: an append-only, hash-chained, RFC 6962 Merkle-tree log of decisions,
+// evidence, policy activations and key rotations, with C2SP signed checkpoints.
+// The byte format is specified in spec/ledger-format.md; this header is the whole public API.
+//
+// Threading: a Ledger may be used from any number of threads. Appends from many threads are
+// group-committed by one writer thread (one storage write and one WAL sync per group).
+// Nothing here throws.
+#pragma once
+
+#include <arbiter/status.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace arbiter::ledger {
+
+// The ledger format version this build writes and the newest it reads.
+inline constexpr int kFormatVersion = 1;
+
+using Hash = std::array<uint8_t, 32>;
+
+// ---------------------------------------------------------------------------------------
+// Keys and signed notes (c2sp.org/signed-note, Ed25519, signature type 0x01).
+
+// An Ed25519 signing key with its note key name. Key files hold PrivateText(), the same
+// "PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || seed)>" line Go's sumdb/note uses.
+class SigningKey {
+ public:
+  // A fresh random key. The name must be a valid note key name (non-empty, no spaces,
+  // no '+', no control characters).
+  static Result<SigningKey> Generate(std::string name);
+  static Result<SigningKey> FromSeed(std::string name, std::span<const uint8_t> seed32);
+  static Result<SigningKey> Parse(std::string_view private_text);
+  // Reads a key file written by WriteKeyFiles / `arbiter keygen`.
+  static Result<SigningKey> LoadFile(const std::string& path);
+
+  const std::string& name() const { return name_; }
+  uint32_t key_id() const { return key_id_; }
+  const std::array<uint8_t, 32>& public_key() const { return public_key_; }
+  // "<name>+<8 hex key id>+<base64(0x01 || public key)>"
+  std::string VerifierText() const;
+  std::string PrivateText() const;
+  std::array<uint8_t, 64> Sign(std::span<const uint8_t> message) const;
+
+ private:
+  std::string name_;
+  uint32_t key_id_ = 0;
+  std::array<uint8_t, 32> seed_{};
+  std::array<uint8_t, 64> secret_{};
+  std::array<uint8_t, 32> public_key_{};
+};
+
+// A public Ed25519 note verifier key.
+class VerifierKey {
+ public:
+  static Result<VerifierKey> Parse(std::string_view verifier_text);
+  // Reads a .pub file (one verifier line). A private key file is rejected with a clear error.
+  static Result<VerifierKey> LoadFile(const std::string& path);
+  static VerifierKey FromSigningKey(const SigningKey& key);
+
+  const std::string& name() const { return name_; }
+  uint32_t key_id() const { return key_id_; }
+  const std::array<uint8_t, 32>& public_key() const { return public_key_; }
+  std::string Text() const;
+  bool Verify(std::span<const uint8_t> message, std::span<const uint8_t> signature) const;
+
+ private:
+  std::string name_;
+  uint32_t key_id_ = 0;
+  std::array<uint8_t, 32> public_key_{};
+};
+
+// Writes DIR/NAME.key (mode 0600, PrivateText) and DIR/NAME.pub (VerifierText), with any '/'
+// in NAME written as '_'. Refuses to overwrite existing files. Returns the two paths.
+Result<std::pair<std::string, std::string>> WriteKeyFiles(const SigningKey& key,
+                                                          const std::string& dir);
+
+// Signs `text` (which must end in '\n') as a signed note with one signature line.
+Result<std::string> SignNote(std::string_view text, const SigningKey& key);
+// Returns the note text if at least one signature by a key in `trusted` verifies and no
+// signature by a trusted key fails; signatures by unknown keys are ignored (per the spec).
+Result<std::string> OpenNote(std::string_view note, std::span<const VerifierKey> trusted);
+
+// ---------------------------------------------------------------------------------------
+// Checkpoints (c2sp.org/tlog-checkpoint).
+
+struct CheckpointBody {
+  std::string origin;
+  uint64_t size = 0;
+  Hash root{};
+};
+std::string FormatCheckpointBody(const CheckpointBody& body);
+Result<CheckpointBody> ParseCheckpointBody(std::string_view text);
+
+// ---------------------------------------------------------------------------------------
+// Records: what callers append. The ledger adds seq, time and the previous hash.
+
+// `payload` is the canonical JSON text of a JSON object (sorted keys, no whitespace; see
+// spec/ledger-format.md). Build records with MakeRecord or the typed records below, which
+// guarantee that. `kind` is lowercase [a-z][a-z0-9_-]*.
+struct Record {
+  std::string kind;
+  std::string payload;
+  std::string decision_id;  // decision records only: indexed for HasDecision
+  // Set by DecisionRecord when it generated a random id: skips the duplicate-id lookup.
+  bool fresh_decision_id = false;
+};
+Result<Record> MakeRecord(std::string kind, const nlohmann::json& payload);
+// Canonical JSON text of a value (throws nothing; invalid UTF-8 is an error).
+Result<std::string> CanonicalJson(const nlohmann::json& value);
+
+// One decision. JSON shapes follow `arbiter eval` output (contracts.md).
+struct DecisionRecord {
+  std::string decision_id;  // empty: a random 128-bit hex id is assigned
+  nlohmann::json request;   // the AuthZEN request body
+  bool request_digest_only = false;  // store "request_digest" (sha256 of canonical request)
+  std::string decision;              // "allow" | "deny"
+  nlohmann::json reasons = nlohmann::json::array();
+  nlohmann::json obligations = nlohmann::json::array();
+  nlohmann::json errors = nlohmann::json::array();
+  std::string bundle_digest;  // "sha256:<hex>"
+  Result<Record> ToRecord() const;
+};
+
+// Evidence about earlier decisions: an approval, a correction by a domain expert, a model
+// evaluation report's digest.
+struct EvidenceRecord {
+  std::vector<std::string> decision_ids;
+  std::string type;    // "approval", "correction", "evaluation_report", ...
+  std::string author;  // who submitted it
+  nlohmann::json body = nlohmann::json::object();
+  std::string digest;  // optional "sha256:<hex>" of an external document
+  Result<Record> ToRecord() const;
+};
+
+// A policy bundle activation.
+struct PolicyRecord {
+  std::string bundle_digest;  // "sha256:<hex>"
+  struct Source {
+    std::string path;
+    std::string digest;  // "sha256:<hex>"
+  };
+  std::vector<Source> sources;
+  std::string activated_by;  // who activated it (user, "arbiter eval", "daemon reload")
+  std::string reason;        // optional
+  Result<Record> ToRecord() const;
+};
+
+struct Receipt {
+  uint64_t seq = 0;
+  std::string entry_hash;  // hex RFC 6962 leaf hash of the entry
+  std::string decision_id;
+};
+
+// An entry as stored.
+struct StoredEntry {
+  uint64_t seq = 0;
+  std::string kind;
+  std::string time;     // RFC 3339 UTC, microseconds
+  std::string raw;      // the exact canonical bytes
+  Hash entry_hash{};    // SHA-256(0x00 || raw)
+  nlohmann::json ToJson() const;  // the parsed entry plus "entry_hash"
+};
+
+// ---------------------------------------------------------------------------------------
+// Storage: RocksDB for real use, memory for tests and the playground's scratch ledger.
+
+// Ordered key-value store with atomic batches. Implementations are thread-safe.
+class LedgerStorage {
+ public:
+  struct Op {
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete
+  };
+  class Cursor {
+   public:
+    virtual ~Cursor() = default;
+    virtual bool Valid() const = 0;
+    virtual std::string_view key() const = 0;
+    virtual std::string_view value() const = 0;
+    virtual void Next() = 0;
+    virtual Status status() const = 0;
+  };
+  virtual ~LedgerStorage() = default;
+  // Applies all ops atomically; with sync, returns only after they are durable.
+  virtual Status Write(const std::vector<Op>& ops, bool sync) = 0;
+  virtual Status SyncWal() = 0;
+  // NotFound when absent.
+  virtual Status Get(std::string_view key, std::string* value) const = 0;
+  // Keys >= start in order.
+  virtual std::unique_ptr<Cursor> Seek(std::string_view start) const = 0;
+  virtual bool read_only() const = 0;
+};
+std::shared_ptr<LedgerStorage> NewMemoryStorage();
+// Opens (creating when allowed) a RocksDB store. A second writer gets FailedPrecondition.
+Result<std::shared_ptr<LedgerStorage>> OpenRocksDbStorage(const std::string& dir, bool read_only,
+                                                          bool create_if_missing);
+
+// ---------------------------------------------------------------------------------------
+// The ledger.
+
+enum class Durability {
+  kSync,   // an append returns after its group's WAL sync (default)
+  kBatch,  // an append returns after the write reaches the OS; the WAL is synced every
+           // batch_sync_interval_ms (a power loss may lose that window; kill -9 loses nothing)
+  kNone,   // never synced by the ledger
+};
+std::string_view DurabilityName(Durability d);
+Result<Durability> ParseDurability(std::string_view name);
+
+struct LedgerOptions {
+  Durability durability = Durability::kSync;
+  uint64_t checkpoint_every_entries = 1000;  // 0: never by count
+  uint64_t checkpoint_every_ms = 1000;       // 0: never by time
+  uint64_t batch_sync_interval_ms = 10;
+  // The checkpoint origin line; empty: the signing key's name. Fixed when the ledger is
+  // created; a later different value is an error.
+  std::string origin;
+  // The signing key, or a file to load it from. One of them is required to write.
+  std::optional<SigningKey> signing_key;
+  std::string key_file;
+  bool create_if_missing = true;
+  // Open for reading only (audit commands): no key needed, appends fail.
+  bool read_only = false;
+};
+
+struct VerifyOptions {
+  // Keys trusted to sign checkpoints (key rotation entries add their new key as verify goes).
+  std::vector<VerifierKey> trusted_keys;
+  // Also parse each payload and check it is canonical JSON (slower).
+  bool deep = false;
+  // Called now and then with (entries checked, entries total).
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+struct VerifyReport {
+  bool ok = false;
+  uint64_t entries = 0;       // entries checked
+  uint64_t checkpoints = 0;   // checkpoints whose root and signature were checked
+  std::optional<uint64_t> bad_seq;              // first bad sequence number
+  std::optional<uint64_t> bad_checkpoint_size;  // when a checkpoint is what is wrong
+  std::string problem;        // what is wrong, for a human
+  std::string Summary() const;  // one line
+};
+
+struct ExportOptions {
+  enum class Format { kJsonl, kCsv, kBundle };
+  Format format = Format::kJsonl;
+  // Each bound is a sequence number (all digits) or an RFC 3339 time prefix; inclusive.
+  std::string from;
+  std::string to;
+  std::string kind;  // empty: all kinds
+};
+
+class Ledger {
+ public:
+  // Opens DIR as the single writer, creating it if allowed.
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& dir, LedgerOptions options);
+  // Opens DIR for reading only (audit commands); appends fail.
+  static Result<std::unique_ptr<Ledger>> OpenReadOnly(const std::string& dir);
+  // Any storage (NewMemoryStorage() for tests and scratch ledgers). Read-only when the
+  // storage is or options.read_only is set.
+  static Result<std::unique_ptr<Ledger>> OpenWithStorage(std::shared_ptr<LedgerStorage> storage,
+                                                          LedgerOptions options);
+  ~Ledger();  // Close()
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Appends and waits until the entry is committed (durable in kSync mode).
+  Result<Receipt> Append(Record record);
+  // Appends; `done` runs on the ledger's writer thread once the entry is committed (durable
+  // in kSync mode) or failed. It must be quick and must not call Append (use AppendAsync).
+  void AppendAsync(Record record, std::function<void(Result<Receipt>)> done);
+
+  // Appends a key entry naming `new_key`, signed by the current key, then signs all later
+  // checkpoints with `new_key`.
+  Result<Receipt> RotateKey(const SigningKey& new_key);
+  // Signs and stores a checkpoint of the current tree now (if it grew since the last one).
+  Result<std::string> MakeCheckpoint();
+  // Flushes pending appends, writes a final checkpoint, stops the writer. Idempotent.
+  Status Close();
+
+  // Committed entries.
+  uint64_t Size() const;
+  const std::string& origin() const;
+  // The seq of the decision with this id, or nullopt.
+  Result<std::optional<uint64_t>> FindDecision(std::string_view decision_id) const;
+  Result<bool> HasDecision(std::string_view decision_id) const;
+  Result<StoredEntry> Get(uint64_t seq) const;
+  // The RFC 6962 root of the first `size` entries.
+  Result<Hash> RootAt(uint64_t size) const;
+  // The latest signed checkpoint note; NotFound when none has been made yet.
+  Result<std::string> LatestCheckpoint() const;
+  // The signed checkpoint of exactly this tree size; NotFound if none was stored.
+  Result<std::string> CheckpointAt(uint64_t size) const;
+  // Sizes of all stored checkpoints, ascending.
+  Result<std::vector<uint64_t>> CheckpointSizes() const;
+  // RFC 6962 audit path for leaf `seq` in the tree of `size` entries (leaf's sibling first).
+  Result<std::vector<Hash>> InclusionPath(uint64_t seq, uint64_t size) const;
+  Result<std::vector<Hash>> ConsistencyPath(uint64_t old_size, uint64_t new_size) const;
+  // c2sp.org/tlog-proof@v1 text for `seq` against the stored checkpoint of `size` (default:
+  // the latest checkpoint).
+  Result<std::string> InclusionProof(uint64_t seq, std::optional<uint64_t> size = {}) const;
+  // Consistency proof text (spec/ledger-format.md) from `old_size` to the latest checkpoint.
+  Result<std::string> ConsistencyProof(uint64_t old_size) const;
+
+  // Re-hashes everything; see VerifyReport.
+  VerifyReport Verify(const VerifyOptions& options) const;
+  // Streams entries to `out` in constant memory.
+  Status Export(const ExportOptions& options, std::ostream& out) const;
+
+  class Impl;
+
+ private:
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Checks a file written by Export with Format::kBundle without the database. When
+// `trusted` is empty, the key inside the bundle is used (and the summary says so).
+VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> trusted);
+
+// ---------------------------------------------------------------------------------------
+// RFC 6962 Merkle tree hashing and proof checking (usable without a ledger).
+
+Hash LeafHash(std::string_view entry);
+Hash NodeHash(const Hash& left, const Hash& right);
+// Root of a list of leaf hashes (reference implementation, O(n)).
+Hash RootFromLeafHashes(std::span<const Hash> leaves);
+Hash EmptyRoot();  // SHA-256("")
+// RFC 9162 section 2.1.3.2. Roots and leaf hash are byte strings so that malformed inputs
+// can be rejected rather than unrepresentable.
+Status VerifyInclusion(uint64_t index, uint64_t size, std::span<const uint8_t> leaf_hash,
+                       std::span<const Hash> path, std::span<const uint8_t> root);
+// RFC 9162 section 2.1.4.2. size1 == 0 is rejected (a proof from the empty tree proves
+// nothing); equal sizes need an empty proof and equal roots.
+Status VerifyConsistency(uint64_t size1, uint64_t size2, std::span<const Hash> path,
+                         std::span<const uint8_t> root1, std::span<const uint8_t> root2);
+
+// Parses c2sp.org/tlog-proof@v1 text.
+struct TlogProof {
+  uint64_t index = 0;
+  std::vector<Hash> path;
+  std::string checkpoint;  // the signed note, verbatim
+  std::string extra;       // decoded extra data, if any
+};
+Result<TlogProof> ParseTlogProof(std::string_view text);
+// Checks a tlog proof for `entry` (raw bytes) against trusted keys; returns the checkpoint.
+Result<CheckpointBody> VerifyTlogProof(std::string_view proof_text, std::string_view entry,
+                                       std::span<const VerifierKey> trusted);
+
+}  // namespace arbiter::ledger

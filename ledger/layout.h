@@ -1,0 +1,48 @@
+// Key layout of the ledger's key-value store (spec/ledger-format.md, "Storage layout").
+// Numbers are 8-byte big-endian so keys sort numerically.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace arbiter::ledger::layout {
+
+inline constexpr std::string_view kEntryPrefix = "e/";       // + seq       → entry bytes
+inline constexpr std::string_view kHashPrefix = "h/";        // + level(1) + index → 32 bytes
+inline constexpr std::string_view kCheckpointPrefix = "c/";  // + size      → signed note
+inline constexpr std::string_view kDecisionPrefix = "d/";    // + id        → seq (8 bytes)
+inline constexpr std::string_view kMetaFormat = "m/format";       // decimal version
+inline constexpr std::string_view kMetaOrigin = "m/origin";
+inline constexpr std::string_view kMetaSigner = "m/signer";       // current verifier key
+inline constexpr std::string_view kMetaSize = "m/size";           // 8 bytes: committed entries
+inline constexpr std::string_view kMetaCheckpoint = "m/checkpoint";  // 8 bytes: latest size
+
+inline void PutBE64(std::string* out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+inline uint64_t GetBE64(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = v << 8 | static_cast<uint8_t>(s[i]);
+  return v;
+}
+inline std::string BE64(uint64_t v) {
+  std::string s;
+  PutBE64(&s, v);
+  return s;
+}
+inline std::string EntryKey(uint64_t seq) { return std::string(kEntryPrefix) + BE64(seq); }
+inline std::string HashKey(int level, uint64_t index) {
+  std::string k(kHashPrefix);
+  k.push_back(static_cast<char>(level));
+  PutBE64(&k, index);
+  return k;
+}
+inline std::string CheckpointKey(uint64_t size) {
+  return std::string(kCheckpointPrefix) + BE64(size);
+}
+inline std::string DecisionKey(std::string_view id) {
+  return std::string(kDecisionPrefix) + std::string(id);
+}
+
+}  // namespace arbiter::ledger::layout

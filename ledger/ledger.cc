@@ -1,0 +1,592 @@
+// The ledger: one writer thread group-commits appends (one storage batch and one WAL sync
+// per group), keeps the Merkle frontier and signs checkpoints; reads go straight to storage.
+#include <arbiter/ledger.h>
+
+#include <future>
+#include <unordered_set>
+
+#include "common/encoding.h"
+#include "ledger/entry.h"
+#include "ledger/layout.h"
+#include "ledger/ledger_impl.h"
+
+namespace arbiter::ledger {
+
+namespace {
+
+constexpr std::string_view kRotationHeader = "arbiter-ledger key rotation\n";
+
+Result<std::optional<std::string>> GetOptional(const LedgerStorage& s, std::string_view key) {
+  std::string value;
+  Status st = s.Get(key, &value);
+  if (st.code() == StatusCode::kNotFound) return std::optional<std::string>();
+  if (!st.ok()) return st;
+  return std::optional<std::string>(std::move(value));
+}
+
+}  // namespace
+
+std::string_view DurabilityName(Durability d) {
+  switch (d) {
+    case Durability::kSync: return "sync";
+    case Durability::kBatch: return "batch";
+    case Durability::kNone: return "none";
+  }
+  return "sync";
+}
+
+Result<Durability> ParseDurability(std::string_view name) {
+  if (name == "sync") return Durability::kSync;
+  if (name == "batch") return Durability::kBatch;
+  if (name == "none") return Durability::kNone;
+  return Status::InvalidArgument("durability must be sync, batch or none, not '" +
+                                 std::string(name) + "'");
+}
+
+// ------------------------------------------------------------------------------------------
+// Impl: opening.
+
+Status Ledger::Impl::Init(std::shared_ptr<LedgerStorage> storage, LedgerOptions options) {
+  storage_ = std::move(storage);
+  options_ = std::move(options);
+  read_only_ = storage_->read_only() || options_.read_only;
+  if (!read_only_) {
+    if (options_.signing_key) {
+      key_ = options_.signing_key;
+    } else if (!options_.key_file.empty()) {
+      ARBITER_ASSIGN_OR_RETURN(SigningKey k, SigningKey::LoadFile(options_.key_file));
+      key_ = std::move(k);
+    } else {
+      return Status::InvalidArgument(
+          "a signing key is required to write to the ledger (give --key KEYFILE; create one "
+          "with `arbiter keygen`)");
+    }
+  }
+  ARBITER_ASSIGN_OR_RETURN(auto format, GetOptional(*storage_, layout::kMetaFormat));
+  if (!format) {
+    if (read_only_) return Status::NotFound("not an arbiter ledger (no format marker)");
+    if (!options_.create_if_missing) return Status::NotFound("no ledger here and creation is off");
+    origin_ = options_.origin.empty() ? key_->name() : options_.origin;
+    if (origin_.empty() || origin_.find('\n') != std::string::npos) {
+      return Status::InvalidArgument("origin must be one non-empty line");
+    }
+    std::vector<LedgerStorage::Op> ops = {
+        {std::string(layout::kMetaFormat), std::to_string(kFormatVersion)},
+        {std::string(layout::kMetaOrigin), origin_},
+        {std::string(layout::kMetaSigner), key_->VerifierText()},
+        {std::string(layout::kMetaSize), layout::BE64(0)},
+    };
+    ARBITER_RETURN_IF_ERROR(storage_->Write(ops, true));
+  } else {
+    int version = 0;
+    for (char c : *format) {
+      if (c < '0' || c > '9' || version > 100000) return Status::Corruption("ledger format marker is malformed");
+      version = version * 10 + (c - '0');
+    }
+    if (format->empty()) return Status::Corruption("ledger format marker is malformed");
+    if (version > kFormatVersion) {
+      return Status::Unsupported("ledger format version " + std::to_string(version) +
+                                 " is newer than this arbiter supports (" +
+                                 std::to_string(kFormatVersion) + "); upgrade arbiter");
+    }
+    ARBITER_ASSIGN_OR_RETURN(auto origin, GetOptional(*storage_, layout::kMetaOrigin));
+    if (!origin) return Status::Corruption("ledger has no origin");
+    origin_ = *origin;
+    if (!read_only_ && !options_.origin.empty() && options_.origin != origin_) {
+      return Status::InvalidArgument("ledger origin is '" + origin_ + "', not '" + options_.origin + "'");
+    }
+    if (!read_only_) {
+      ARBITER_ASSIGN_OR_RETURN(auto signer, GetOptional(*storage_, layout::kMetaSigner));
+      if (signer && *signer != key_->VerifierText()) {
+        return Status::PermissionDenied("the key " + key_->name() +
+                                        " does not match this ledger's signing key (" + *signer +
+                                        "); use that key, or rotate keys with it");
+      }
+    }
+  }
+  ARBITER_ASSIGN_OR_RETURN(auto size_bytes, GetOptional(*storage_, layout::kMetaSize));
+  uint64_t size = size_bytes ? layout::GetBE64(*size_bytes) : 0;
+  std::vector<Hash> roots;
+  for (int level = 0; level < 64 && (size >> level) != 0; ++level) {
+    roots.emplace_back();
+    if ((size >> level) & 1) {
+      auto h = ReadSubtree(level, (size >> level) - 1);
+      if (!h.ok()) {
+        if (read_only_) break;  // verify reports it
+        return h.status();
+      }
+      roots.back() = *h;
+    }
+  }
+  frontier_ = MerkleFrontier(size, std::move(roots));
+  if (size > 0 && !read_only_) {
+    ARBITER_ASSIGN_OR_RETURN(last_hash_, ReadSubtree(0, size - 1));
+    ARBITER_ASSIGN_OR_RETURN(StoredEntry last, Get(size - 1));
+    last_time_ = last.time;
+  }
+  ARBITER_ASSIGN_OR_RETURN(auto cp, GetOptional(*storage_, layout::kMetaCheckpoint));
+  last_checkpoint_size_ = cp ? layout::GetBE64(*cp) : 0;
+  latest_checkpoint_ = last_checkpoint_size_;
+  last_checkpoint_time_ = last_sync_time_ = Clock::now();
+  committed_size_ = size;
+  if (!read_only_) writer_ = std::thread([this] { WriterLoop(); });
+  return Status::Ok();
+}
+
+Ledger::Impl::~Impl() { Close().ok(); }
+
+// ------------------------------------------------------------------------------------------
+// Impl: reads.
+
+Result<StoredEntry> Ledger::Impl::Get(uint64_t seq) const {
+  StoredEntry e;
+  Status st = storage_->Get(layout::EntryKey(seq), &e.raw);
+  if (st.code() == StatusCode::kNotFound) {
+    return Status::NotFound("no entry " + std::to_string(seq) + " (the ledger has " +
+                            std::to_string(Size()) + " entries)");
+  }
+  ARBITER_RETURN_IF_ERROR(st);
+  ARBITER_ASSIGN_OR_RETURN(EntryView view, ParseEntry(e.raw));
+  e.seq = view.seq;
+  e.kind = std::string(view.kind);
+  e.time = std::string(view.time);
+  e.entry_hash = LeafHash(e.raw);
+  return e;
+}
+
+Result<Hash> Ledger::Impl::ReadSubtree(int level, uint64_t index) const {
+  std::string value;
+  Status st = storage_->Get(layout::HashKey(level, index), &value);
+  if (st.code() == StatusCode::kNotFound) {
+    return Status::Corruption("stored Merkle hash (level " + std::to_string(level) + ", index " +
+                              std::to_string(index) + ") is missing");
+  }
+  ARBITER_RETURN_IF_ERROR(st);
+  if (value.size() != 32) return Status::Corruption("stored Merkle hash has the wrong length");
+  Hash h;
+  std::copy(value.begin(), value.end(), h.begin());
+  return h;
+}
+
+SubtreeReader Ledger::Impl::Reader() const {
+  return [this](int level, uint64_t index) { return ReadSubtree(level, index); };
+}
+
+Result<uint64_t> Ledger::Impl::LatestCheckpointSize() const {
+  uint64_t size = latest_checkpoint_.load(std::memory_order_acquire);
+  if (size == 0) return Status::NotFound("the ledger has no signed checkpoint yet");
+  return size;
+}
+
+Result<std::string> Ledger::Impl::CheckpointAt(uint64_t size) const {
+  std::string note;
+  Status st = storage_->Get(layout::CheckpointKey(size), &note);
+  if (st.code() == StatusCode::kNotFound) {
+    return Status::NotFound("no signed checkpoint at tree size " + std::to_string(size));
+  }
+  ARBITER_RETURN_IF_ERROR(st);
+  return note;
+}
+
+Result<std::vector<uint64_t>> Ledger::Impl::CheckpointSizes() const {
+  std::vector<uint64_t> sizes;
+  auto cursor = storage_->Seek(layout::kCheckpointPrefix);
+  for (; cursor->Valid() && cursor->key().starts_with(layout::kCheckpointPrefix); cursor->Next()) {
+    sizes.push_back(layout::GetBE64(cursor->key().substr(layout::kCheckpointPrefix.size())));
+  }
+  ARBITER_RETURN_IF_ERROR(cursor->status());
+  return sizes;
+}
+
+// ------------------------------------------------------------------------------------------
+// Impl: the writer.
+
+void Ledger::Impl::Enqueue(Pending p) {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!stopping_ && !read_only_) {
+      queue_.push_back(std::move(p));
+      if (queue_.size() == 1) queue_cv_.notify_one();
+      return;
+    }
+  }
+  p.done(Status::FailedPrecondition(read_only_ ? "the ledger is open read-only"
+                                               : "the ledger is closed"));
+}
+
+bool Ledger::Impl::CheckpointDueByTime(Clock::time_point now) const {
+  return options_.checkpoint_every_ms > 0 && frontier_.size() > last_checkpoint_size_ &&
+         now - last_checkpoint_time_ >= std::chrono::milliseconds(options_.checkpoint_every_ms);
+}
+
+void Ledger::Impl::WriterLoop() {
+  std::vector<Pending> group;
+  std::vector<Result<Receipt>> results;
+  for (;;) {
+    bool stop = false;
+    auto deadline = Clock::now() + std::chrono::seconds(1);
+    {
+      std::lock_guard commit(commit_mu_);
+      if (options_.checkpoint_every_ms > 0 && frontier_.size() > last_checkpoint_size_) {
+        deadline = std::min(deadline, last_checkpoint_time_ +
+                                          std::chrono::milliseconds(options_.checkpoint_every_ms));
+      }
+    }
+    if (options_.durability == Durability::kBatch && unsynced_) {
+      deadline = std::min(deadline, last_sync_time_ + std::chrono::milliseconds(
+                                                          options_.batch_sync_interval_ms));
+    }
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait_until(lock, deadline, [&] { return !queue_.empty() || stopping_; });
+      group.swap(queue_);
+      stop = stopping_ && group.empty();
+    }
+    if (!group.empty()) {
+      {
+        std::lock_guard commit(commit_mu_);
+        CommitGroup(group, &results);
+      }
+      for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+      group.clear();
+      results.clear();
+    }
+    auto now = Clock::now();
+    {
+      std::lock_guard commit(commit_mu_);
+      if (CheckpointDueByTime(now)) {
+        std::vector<LedgerStorage::Op> ops;
+        std::string note;
+        uint64_t saved = last_checkpoint_size_;
+        if (AddCheckpointOps(&ops, &note).ok()) {
+          if (storage_->Write(ops, options_.durability == Durability::kSync).ok()) {
+            latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
+          } else {
+            last_checkpoint_size_ = saved;
+          }
+        }
+      }
+    }
+    if (options_.durability == Durability::kBatch && unsynced_ &&
+        now - last_sync_time_ >= std::chrono::milliseconds(options_.batch_sync_interval_ms)) {
+      if (storage_->SyncWal().ok()) unsynced_ = false;
+      last_sync_time_ = now;
+    }
+    if (stop) break;
+  }
+}
+
+Status Ledger::Impl::AddCheckpointOps(std::vector<LedgerStorage::Op>* ops, std::string* note) {
+  CheckpointBody body{origin_, frontier_.size(), frontier_.Root()};
+  ARBITER_ASSIGN_OR_RETURN(*note, SignNote(FormatCheckpointBody(body), *key_));
+  ops->push_back({layout::CheckpointKey(body.size), *note});
+  ops->push_back({std::string(layout::kMetaCheckpoint), layout::BE64(body.size)});
+  // Applied optimistically: a failed write leaves the next checkpoint to a later attempt.
+  last_checkpoint_size_ = body.size;
+  last_checkpoint_time_ = Clock::now();
+  return Status::Ok();
+}
+
+void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<Receipt>>* results,
+                               std::vector<LedgerStorage::Op> extra_ops) {
+  results->clear();
+  results->reserve(group.size());
+  std::string time = NowTime();
+  if (time < last_time_) time = last_time_;  // the wall clock stepped back: keep time ordered
+  MerkleFrontier saved_frontier = frontier_;
+  Hash saved_last = last_hash_;
+  uint64_t saved_cp_size = last_checkpoint_size_;
+  auto saved_cp_time = last_checkpoint_time_;
+
+  std::vector<LedgerStorage::Op> ops;
+  ops.reserve(group.size() * 4 + 4);
+  std::vector<MerkleFrontier::Node> nodes;
+  std::unordered_set<std::string_view> batch_ids;
+  std::vector<bool> accepted(group.size(), false);
+  std::string raw;
+  for (size_t i = 0; i < group.size(); ++i) {
+    const Record& r = group[i].record;
+    if (!ValidKind(r.kind)) {
+      results->push_back(Status::InvalidArgument("record kind '" + r.kind + "' is not valid"));
+      continue;
+    }
+    if (r.payload.size() < 2 || r.payload.front() != '{' || r.payload.back() != '}') {
+      results->push_back(Status::InvalidArgument("record payload must be a JSON object"));
+      continue;
+    }
+    if (!r.decision_id.empty() && !r.fresh_decision_id) {
+      std::string existing;
+      Status st = storage_->Get(layout::DecisionKey(r.decision_id), &existing);
+      if (st.ok() || batch_ids.count(r.decision_id)) {
+        results->push_back(Status::FailedPrecondition(
+            "decision id " + r.decision_id + " is already recorded" +
+            (st.ok() ? " at seq " + std::to_string(layout::GetBE64(existing)) : "")));
+        continue;
+      }
+      if (st.code() != StatusCode::kNotFound) {
+        results->push_back(st);
+        continue;
+      }
+    }
+    if (!r.decision_id.empty()) batch_ids.insert(r.decision_id);
+    uint64_t seq = frontier_.size();
+    EncodeEntry(r.kind, r.payload, last_hash_, seq, time, &raw);
+    Hash leaf = LeafHash(raw);
+    nodes.clear();
+    frontier_.Append(leaf, &nodes);
+    ops.push_back({layout::EntryKey(seq), raw});
+    for (const auto& n : nodes) {
+      ops.push_back({layout::HashKey(n.level, n.index),
+                     std::string(reinterpret_cast<const char*>(n.hash.data()), n.hash.size())});
+    }
+    if (!r.decision_id.empty()) ops.push_back({layout::DecisionKey(r.decision_id), layout::BE64(seq)});
+    last_hash_ = leaf;
+    results->push_back(Receipt{seq, HexEncode(leaf), r.decision_id});
+    accepted[i] = true;
+  }
+  if (frontier_.size() == saved_frontier.size() && extra_ops.empty()) return;
+  ops.push_back({std::string(layout::kMetaSize), layout::BE64(frontier_.size())});
+  for (auto& op : extra_ops) ops.push_back(std::move(op));
+  if (options_.checkpoint_every_entries > 0 &&
+      frontier_.size() - last_checkpoint_size_ >= options_.checkpoint_every_entries) {
+    std::string note;
+    AddCheckpointOps(&ops, &note).ok();
+  }
+  Status st = storage_->Write(ops, options_.durability == Durability::kSync);
+  if (!st.ok()) {
+    frontier_ = std::move(saved_frontier);
+    last_hash_ = saved_last;
+    last_checkpoint_size_ = saved_cp_size;
+    last_checkpoint_time_ = saved_cp_time;
+    Status failed(st.code(), "the ledger could not be written: " + st.message());
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (accepted[i]) (*results)[i] = failed;
+    }
+    return;
+  }
+  last_time_ = time;
+  if (options_.durability == Durability::kBatch) unsynced_ = true;
+  committed_size_.store(frontier_.size(), std::memory_order_release);
+  latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
+}
+
+Result<std::string> Ledger::Impl::MakeCheckpoint() {
+  if (read_only_) return Status::FailedPrecondition("the ledger is open read-only");
+  std::lock_guard commit(commit_mu_);
+  if (frontier_.size() == 0) return Status::FailedPrecondition("the ledger is empty");
+  if (frontier_.size() == last_checkpoint_size_) return CheckpointAt(last_checkpoint_size_);
+  std::vector<LedgerStorage::Op> ops;
+  std::string note;
+  uint64_t saved = last_checkpoint_size_;
+  ARBITER_RETURN_IF_ERROR(AddCheckpointOps(&ops, &note));
+  Status st = storage_->Write(ops, options_.durability != Durability::kNone);
+  if (!st.ok()) {
+    last_checkpoint_size_ = saved;
+    return st;
+  }
+  latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
+  return note;
+}
+
+Result<Receipt> Ledger::Impl::RotateKey(const SigningKey& new_key) {
+  if (read_only_) return Status::FailedPrecondition("the ledger is open read-only");
+  std::string statement = std::string(kRotationHeader) + origin_ + "\n" + new_key.VerifierText() + "\n";
+  ARBITER_ASSIGN_OR_RETURN(std::string note, SignNote(statement, *key_));
+  nlohmann::json payload = {{"action", "rotate"},
+                            {"old_key", key_->VerifierText()},
+                            {"new_key", new_key.VerifierText()},
+                            {"note", note}};
+  ARBITER_ASSIGN_OR_RETURN(Record record, MakeRecord("key", payload));
+  std::lock_guard commit(commit_mu_);
+  // Entries before the rotation get a checkpoint by the old key.
+  if (frontier_.size() > last_checkpoint_size_) {
+    std::vector<LedgerStorage::Op> ops;
+    std::string cp;
+    ARBITER_RETURN_IF_ERROR(AddCheckpointOps(&ops, &cp));
+    ARBITER_RETURN_IF_ERROR(storage_->Write(ops, true));
+    latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
+  }
+  std::vector<Pending> group;
+  group.push_back({std::move(record), nullptr});
+  std::vector<Result<Receipt>> results;
+  std::optional<SigningKey> old = key_;
+  key_ = new_key;  // checkpoints made in this group are signed by the new key
+  CommitGroup(group, &results,
+              {{std::string(layout::kMetaSigner), new_key.VerifierText()}});
+  if (!results[0].ok()) key_ = old;
+  return results[0];
+}
+
+Status Ledger::Impl::Close() {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (closed_) return Status::Ok();
+    closed_ = true;
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (read_only_) return Status::Ok();
+  std::lock_guard commit(commit_mu_);
+  Status result;
+  if (frontier_.size() > last_checkpoint_size_) {
+    std::vector<LedgerStorage::Op> ops;
+    std::string note;
+    ARBITER_RETURN_IF_ERROR(AddCheckpointOps(&ops, &note));
+    result = storage_->Write(ops, true);
+    if (result.ok()) latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
+  }
+  Status sync = storage_->SyncWal();
+  return result.ok() ? sync : result;
+}
+
+// ------------------------------------------------------------------------------------------
+// Ledger.
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+
+Result<std::unique_ptr<Ledger>> Ledger::OpenWithStorage(std::shared_ptr<LedgerStorage> storage,
+                                                        LedgerOptions options) {
+  auto impl = std::make_unique<Impl>();
+  ARBITER_RETURN_IF_ERROR(impl->Init(std::move(storage), std::move(options)));
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptions options) {
+  if (!options.signing_key && options.key_file.empty()) {
+    return Status::InvalidArgument(
+        "a signing key is required to write to the ledger (give --key KEYFILE; create one with "
+        "`arbiter keygen`)");
+  }
+  if (!options.signing_key) {
+    ARBITER_ASSIGN_OR_RETURN(SigningKey k, SigningKey::LoadFile(options.key_file));
+    options.signing_key = std::move(k);
+  }
+  ARBITER_ASSIGN_OR_RETURN(auto storage,
+                           OpenRocksDbStorage(dir, false, options.create_if_missing));
+  auto ledger = OpenWithStorage(std::move(storage), std::move(options));
+  if (!ledger.ok()) return Status(ledger.status().code(), dir + ": " + ledger.status().message());
+  return ledger;
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::OpenReadOnly(const std::string& dir) {
+  ARBITER_ASSIGN_OR_RETURN(auto storage, OpenRocksDbStorage(dir, true, false));
+  LedgerOptions options;
+  options.read_only = true;
+  auto ledger = OpenWithStorage(std::move(storage), options);
+  if (!ledger.ok()) return Status(ledger.status().code(), dir + ": " + ledger.status().message());
+  return ledger;
+}
+
+Result<Receipt> Ledger::Append(Record record) {
+  std::promise<Result<Receipt>> promise;
+  auto future = promise.get_future();
+  impl_->Enqueue({std::move(record), [&promise](Result<Receipt> r) { promise.set_value(std::move(r)); }});
+  return future.get();
+}
+
+void Ledger::AppendAsync(Record record, std::function<void(Result<Receipt>)> done) {
+  impl_->Enqueue({std::move(record), std::move(done)});
+}
+
+Result<Receipt> Ledger::RotateKey(const SigningKey& new_key) { return impl_->RotateKey(new_key); }
+Result<std::string> Ledger::MakeCheckpoint() { return impl_->MakeCheckpoint(); }
+Status Ledger::Close() { return impl_->Close(); }
+uint64_t Ledger::Size() const { return impl_->Size(); }
+const std::string& Ledger::origin() const { return impl_->origin(); }
+
+Result<std::optional<uint64_t>> Ledger::FindDecision(std::string_view decision_id) const {
+  ARBITER_ASSIGN_OR_RETURN(auto v, GetOptional(impl_->storage(), layout::DecisionKey(decision_id)));
+  if (!v) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(layout::GetBE64(*v));
+}
+
+Result<bool> Ledger::HasDecision(std::string_view decision_id) const {
+  ARBITER_ASSIGN_OR_RETURN(auto seq, FindDecision(decision_id));
+  return seq.has_value();
+}
+
+Result<StoredEntry> Ledger::Get(uint64_t seq) const { return impl_->Get(seq); }
+
+Result<Hash> Ledger::RootAt(uint64_t size) const {
+  if (size > Size()) {
+    return Status::InvalidArgument("tree size " + std::to_string(size) + " is beyond the ledger's " +
+                                   std::to_string(Size()) + " entries");
+  }
+  if (size == 0) return EmptyRoot();
+  return RangeHash(impl_->Reader(), 0, size);
+}
+
+Result<std::string> Ledger::LatestCheckpoint() const {
+  ARBITER_ASSIGN_OR_RETURN(uint64_t size, impl_->LatestCheckpointSize());
+  return impl_->CheckpointAt(size);
+}
+
+Result<std::string> Ledger::CheckpointAt(uint64_t size) const { return impl_->CheckpointAt(size); }
+Result<std::vector<uint64_t>> Ledger::CheckpointSizes() const { return impl_->CheckpointSizes(); }
+
+Result<std::vector<Hash>> Ledger::InclusionPath(uint64_t seq, uint64_t size) const {
+  if (size > Size()) {
+    return Status::InvalidArgument("tree size " + std::to_string(size) + " is beyond the ledger's " +
+                                   std::to_string(Size()) + " entries");
+  }
+  return MakeInclusionPath(impl_->Reader(), seq, size);
+}
+
+Result<std::vector<Hash>> Ledger::ConsistencyPath(uint64_t old_size, uint64_t new_size) const {
+  if (new_size > Size()) {
+    return Status::InvalidArgument("tree size " + std::to_string(new_size) +
+                                   " is beyond the ledger's " + std::to_string(Size()) + " entries");
+  }
+  return MakeConsistencyPath(impl_->Reader(), old_size, new_size);
+}
+
+Result<std::string> Ledger::InclusionProof(uint64_t seq, std::optional<uint64_t> size) const {
+  uint64_t tree_size;
+  if (size) {
+    tree_size = *size;
+  } else {
+    ARBITER_ASSIGN_OR_RETURN(tree_size, impl_->LatestCheckpointSize());
+  }
+  if (seq >= tree_size) {
+    return Status::InvalidArgument("entry " + std::to_string(seq) +
+                                   " is not covered by the checkpoint of size " +
+                                   std::to_string(tree_size) +
+                                   (size ? "" : " (the latest; wait for the next checkpoint)"));
+  }
+  ARBITER_ASSIGN_OR_RETURN(std::string note, impl_->CheckpointAt(tree_size));
+  ARBITER_ASSIGN_OR_RETURN(std::vector<Hash> path, InclusionPath(seq, tree_size));
+  std::string text = "c2sp.org/tlog-proof@v1\nindex " + std::to_string(seq) + "\n";
+  for (const Hash& h : path) text += Base64Encode(h) + "\n";
+  text += "\n";
+  text += note;
+  return text;
+}
+
+Result<std::string> Ledger::ConsistencyProof(uint64_t old_size) const {
+  ARBITER_ASSIGN_OR_RETURN(uint64_t size, impl_->LatestCheckpointSize());
+  if (old_size == 0 || old_size > size) {
+    return Status::InvalidArgument("consistency proofs run from a size in 1.." +
+                                   std::to_string(size) + " (the latest checkpoint), not " +
+                                   std::to_string(old_size));
+  }
+  ARBITER_ASSIGN_OR_RETURN(std::string note, impl_->CheckpointAt(size));
+  ARBITER_ASSIGN_OR_RETURN(std::vector<Hash> path, ConsistencyPath(old_size, size));
+  ARBITER_ASSIGN_OR_RETURN(Hash old_root, RootAt(old_size));
+  std::string text = "arbiter.dev/tlog-consistency@v1\nold " + std::to_string(old_size) + " " +
+                     Base64Encode(old_root) + "\n";
+  for (const Hash& h : path) text += Base64Encode(h) + "\n";
+  text += "\n";
+  text += note;
+  return text;
+}
+
+nlohmann::json StoredEntry::ToJson() const {
+  nlohmann::json j = nlohmann::json::parse(raw, nullptr, false);
+  if (j.is_discarded()) j = nlohmann::json::object({{"unparsable", raw}});
+  j["entry_hash"] = HexEncode(entry_hash);
+  return j;
+}
+
+}  // namespace arbiter::ledger

@@ -1,0 +1,72 @@
+// An in-memory LedgerStorage: for tests and the playground's scratch ledger.
+#include <arbiter/ledger.h>
+
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+
+namespace arbiter::ledger {
+namespace {
+
+class MemoryStorage final : public LedgerStorage {
+ public:
+  Status Write(const std::vector<Op>& ops, bool) override {
+    std::unique_lock lock(mu_);
+    for (const auto& op : ops) {
+      if (op.value) {
+        data_[op.key] = *op.value;
+      } else {
+        data_.erase(op.key);
+      }
+    }
+    return Status::Ok();
+  }
+  Status SyncWal() override { return Status::Ok(); }
+  Status Get(std::string_view key, std::string* value) const override {
+    std::shared_lock lock(mu_);
+    auto it = data_.find(key);
+    if (it == data_.end()) return Status::NotFound("no such key");
+    *value = it->second;
+    return Status::Ok();
+  }
+  // A cursor copies rows in chunks so it never holds the lock between calls.
+  class MemCursor final : public Cursor {
+   public:
+    MemCursor(const MemoryStorage* s, std::string start) : storage_(s) { Fill(start, true); }
+    bool Valid() const override { return pos_ < rows_.size(); }
+    std::string_view key() const override { return rows_[pos_].first; }
+    std::string_view value() const override { return rows_[pos_].second; }
+    void Next() override {
+      if (++pos_ == rows_.size() && !rows_.empty() && more_) Fill(rows_.back().first, false);
+    }
+    Status status() const override { return Status::Ok(); }
+
+   private:
+    void Fill(const std::string& from, bool inclusive) {
+      std::shared_lock lock(storage_->mu_);
+      rows_.clear();
+      pos_ = 0;
+      auto it = inclusive ? storage_->data_.lower_bound(from) : storage_->data_.upper_bound(from);
+      for (; it != storage_->data_.end() && rows_.size() < 1024; ++it) rows_.emplace_back(*it);
+      more_ = it != storage_->data_.end();
+    }
+    const MemoryStorage* storage_;
+    std::vector<std::pair<std::string, std::string>> rows_;
+    size_t pos_ = 0;
+    bool more_ = false;
+  };
+  std::unique_ptr<Cursor> Seek(std::string_view start) const override {
+    return std::make_unique<MemCursor>(this, std::string(start));
+  }
+  bool read_only() const override { return false; }
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::string, std::less<>> data_;
+};
+
+}  // namespace
+
+std::shared_ptr<LedgerStorage> NewMemoryStorage() { return std::make_shared<MemoryStorage>(); }
+
+}  // namespace arbiter::ledger

@@ -1,0 +1,94 @@
+// Typed records → canonical JSON payloads (spec/ledger-format.md, "Payloads").
+#include <sodium.h>
+
+#include <arbiter/ledger.h>
+
+#include "common/encoding.h"
+#include "common/sha256.h"
+#include "ledger/entry.h"
+
+namespace arbiter::ledger {
+namespace {
+
+std::string RandomId() {
+  static const bool ready = sodium_init() >= 0;
+  (void)ready;
+  uint8_t bytes[16];
+  randombytes_buf(bytes, sizeof bytes);
+  return HexEncode(bytes);
+}
+
+}  // namespace
+
+Result<std::string> CanonicalJson(const nlohmann::json& value) {
+  // nlohmann's object is a std::map, so keys come out sorted by their UTF-8 bytes; dump()
+  // without indent writes no whitespace and escapes exactly what RFC 8785 escapes.
+  try {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(std::string("cannot encode payload: ") + e.what());
+  }
+}
+
+Result<Record> MakeRecord(std::string kind, const nlohmann::json& payload) {
+  if (!ValidKind(kind)) {
+    return Status::InvalidArgument("record kind '" + kind + "' must match [a-z][a-z0-9_-]*");
+  }
+  if (!payload.is_object()) return Status::InvalidArgument("record payload must be a JSON object");
+  Record r;
+  r.kind = std::move(kind);
+  ARBITER_ASSIGN_OR_RETURN(r.payload, CanonicalJson(payload));
+  if (r.kind == "decision" && payload.contains("decision_id") &&
+      payload["decision_id"].is_string()) {
+    r.decision_id = payload["decision_id"].get<std::string>();
+  }
+  return r;
+}
+
+Result<Record> DecisionRecord::ToRecord() const {
+  if (decision != "allow" && decision != "deny") {
+    return Status::InvalidArgument("decision must be \"allow\" or \"deny\", not \"" + decision + "\"");
+  }
+  nlohmann::json p = nlohmann::json::object();
+  p["decision_id"] = decision_id.empty() ? RandomId() : decision_id;
+  p["decision"] = decision;
+  p["reasons"] = reasons.is_null() ? nlohmann::json::array() : reasons;
+  p["obligations"] = obligations.is_null() ? nlohmann::json::array() : obligations;
+  p["errors"] = errors.is_null() ? nlohmann::json::array() : errors;
+  p["bundle"] = bundle_digest;
+  if (request_digest_only) {
+    ARBITER_ASSIGN_OR_RETURN(std::string canon, CanonicalJson(request));
+    p["request_digest"] = "sha256:" + HexEncode(Sha256Of(canon));
+  } else {
+    p["request"] = request;
+  }
+  ARBITER_ASSIGN_OR_RETURN(Record r, MakeRecord("decision", p));
+  r.fresh_decision_id = decision_id.empty();
+  return r;
+}
+
+Result<Record> EvidenceRecord::ToRecord() const {
+  if (type.empty()) return Status::InvalidArgument("evidence needs a type");
+  if (decision_ids.empty()) return Status::InvalidArgument("evidence must name at least one decision id");
+  nlohmann::json p = nlohmann::json::object();
+  p["decision_ids"] = decision_ids;
+  p["type"] = type;
+  p["author"] = author;
+  p["body"] = body.is_null() ? nlohmann::json::object() : body;
+  if (!digest.empty()) p["digest"] = digest;
+  return MakeRecord("evidence", p);
+}
+
+Result<Record> PolicyRecord::ToRecord() const {
+  if (bundle_digest.empty()) return Status::InvalidArgument("policy record needs a bundle digest");
+  nlohmann::json p = nlohmann::json::object();
+  p["bundle"] = bundle_digest;
+  nlohmann::json sources_json = nlohmann::json::array();
+  for (const auto& s : sources) sources_json.push_back({{"path", s.path}, {"digest", s.digest}});
+  p["sources"] = std::move(sources_json);
+  p["activated_by"] = activated_by;
+  if (!reason.empty()) p["reason"] = reason;
+  return MakeRecord("policy", p);
+}
+
+}  // namespace arbiter::ledger

@@ -1,0 +1,135 @@
+// LedgerStorage on RocksDB. RocksDB's LOCK file gives the single-writer rule; read-only
+// opens take no lock and see the store as of the open.
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <arbiter/ledger.h>
+
+#include <filesystem>
+#include <system_error>
+#include <unistd.h>
+
+namespace arbiter::ledger {
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsNotFound()) return Status::NotFound(msg);
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  return Status::IOError(msg);
+}
+
+class RocksCursor final : public LedgerStorage::Cursor {
+ public:
+  explicit RocksCursor(std::unique_ptr<rocksdb::Iterator> it) : it_(std::move(it)) {}
+  bool Valid() const override { return it_->Valid(); }
+  std::string_view key() const override { return {it_->key().data(), it_->key().size()}; }
+  std::string_view value() const override { return {it_->value().data(), it_->value().size()}; }
+  void Next() override { it_->Next(); }
+  Status status() const override { return FromRocks(it_->status(), "ledger scan"); }
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+class RocksStorage final : public LedgerStorage {
+ public:
+  RocksStorage(std::unique_ptr<rocksdb::DB> db, bool read_only)
+      : db_(std::move(db)), read_only_(read_only) {}
+  ~RocksStorage() override {
+    if (!read_only_) db_->FlushWAL(true).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+  }
+  Status Write(const std::vector<Op>& ops, bool sync) override {
+    if (read_only_) return Status::FailedPrecondition("ledger is open read-only");
+    rocksdb::WriteBatch batch;
+    for (const auto& op : ops) {
+      if (op.value) {
+        batch.Put(op.key, *op.value);
+      } else {
+        batch.Delete(op.key);
+      }
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return FromRocks(db_->Write(wo, &batch), "ledger write");
+  }
+  Status SyncWal() override {
+    if (read_only_) return Status::Ok();
+    return FromRocks(db_->SyncWAL(), "ledger WAL sync");
+  }
+  Status Get(std::string_view key, std::string* value) const override {
+    return FromRocks(db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), value),
+                     "ledger read");
+  }
+  std::unique_ptr<Cursor> Seek(std::string_view start) const override {
+    rocksdb::ReadOptions ro;
+    ro.readahead_size = 1 << 20;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    it->Seek(rocksdb::Slice(start.data(), start.size()));
+    return std::make_unique<RocksCursor>(std::move(it));
+  }
+  bool read_only() const override { return read_only_; }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  bool read_only_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<LedgerStorage>> OpenRocksDbStorage(const std::string& dir, bool read_only,
+                                                          bool create_if_missing) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  bool exists = fs::exists(dir, ec);
+  if (!exists && (read_only || !create_if_missing)) {
+    return Status::NotFound("no ledger at " + dir + " (the directory does not exist)");
+  }
+  if (exists) {
+    if (!fs::is_directory(dir, ec)) return Status::InvalidArgument(dir + " is not a directory");
+    if (::access(dir.c_str(), R_OK | X_OK) != 0 || (!read_only && ::access(dir.c_str(), W_OK) != 0)) {
+      return Status::PermissionDenied("cannot " + std::string(read_only ? "read" : "write") +
+                                      " ledger directory " + dir + ": permission denied");
+    }
+    if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
+      bool empty = fs::is_empty(dir, ec);
+      if (read_only || !empty) {
+        return Status::NotFound(dir + " is not an arbiter ledger (no RocksDB store in it)");
+      }
+    }
+  }
+  rocksdb::Options options;
+  options.create_if_missing = !read_only && create_if_missing;
+  options.compression = rocksdb::kLZ4Compression;
+  options.max_background_jobs = 2;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.keep_log_file_num = 2;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, dir, &raw)
+                                : rocksdb::DB::Open(options, dir, &raw);
+  if (!s.ok()) {
+    std::string text = s.ToString();
+    if (!read_only && s.IsIOError() && text.find("lock") != std::string::npos) {
+      return Status::FailedPrecondition("ledger " + dir +
+                                        " is already open for writing by another process or "
+                                        "ledger (only one writer at a time): " + text);
+    }
+    if (text.find("ermission denied") != std::string::npos) {
+      return Status::PermissionDenied("cannot open ledger " + dir + ": " + text);
+    }
+    return FromRocks(s, "cannot open ledger " + dir);
+  }
+  return std::shared_ptr<LedgerStorage>(
+      std::make_shared<RocksStorage>(std::unique_ptr<rocksdb::DB>(raw), read_only));
+}
+
+}  // namespace arbiter::ledger

@@ -1,0 +1,303 @@
+// Ledger behaviour on the in-memory store: appends, receipts, chain, checkpoints, proofs,
+// group commit from many threads, reopen, key rotation.
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "common/encoding.h"
+#include "ledger/entry.h"
+#include "tests/ledger/test_util.h"
+
+using namespace arbiter;
+using namespace arbiter::ledger;
+using namespace arbiter::ledger::testing;
+
+TEST_CASE("appends get consecutive seqs, receipts and a hash chain") {
+  auto storage = NewMemoryStorage();
+  auto ledger = Ledger::OpenWithStorage(storage, TestOptions());
+  REQUIRE(ledger.ok());
+  Hash prev{};
+  for (int i = 0; i < 10; ++i) {
+    auto receipt = (*ledger)->Append(SampleDecision(i));
+    REQUIRE(receipt.ok());
+    CHECK(receipt->seq == static_cast<uint64_t>(i));
+    CHECK(receipt->decision_id.size() == 32);
+    auto entry = (*ledger)->Get(receipt->seq);
+    REQUIRE(entry.ok());
+    CHECK(HexEncode(entry->entry_hash) == receipt->entry_hash);
+    CHECK(HexEncode(LeafHash(entry->raw)) == receipt->entry_hash);
+    auto view = ParseEntry(entry->raw);
+    REQUIRE(view.ok());
+    CHECK(view->prev == prev);
+    CHECK(view->kind == "decision");
+    prev = entry->entry_hash;
+    CHECK((*ledger)->HasDecision(receipt->decision_id).value());
+    auto json = entry->ToJson();
+    CHECK(json["seq"] == i);
+    CHECK(json["payload"]["decision_id"] == receipt->decision_id);
+  }
+  CHECK((*ledger)->Size() == 10);
+  CHECK_FALSE((*ledger)->HasDecision("no-such-id").value());
+  CHECK((*ledger)->Get(10).status().code() == StatusCode::kNotFound);
+  auto report = (*ledger)->Verify(TrustedOptions());
+  CHECK(report.ok);
+  CHECK(report.entries == 10);
+  CHECK(report.checkpoints == 2);  // every 4 entries: sizes 4 and 8
+}
+
+TEST_CASE("entry encoding is the documented canonical JSON") {
+  Hash prev{};
+  prev[31] = 1;
+  std::string raw;
+  EncodeEntry("decision", R"({"a":1})", prev, 42, "2026-11-26T23:38:43.123456Z", &raw);
+  CHECK(raw ==
+        R"({"kind":"decision","payload":{"a":1},"prev":"0000000000000000000000000000000000000000000000000000000000000001","seq":42,"time":"2026-11-26T23:38:43.123456Z","v":1})");
+  // It is canonical JSON: parsing and re-dumping with sorted keys gives the same bytes.
+  CHECK(nlohmann::json::parse(raw).dump() == raw);
+  auto view = ParseEntry(raw);
+  REQUIRE(view.ok());
+  CHECK(view->seq == 42);
+  CHECK(view->payload == R"({"a":1})");
+  CHECK(view->time == "2026-11-26T23:38:43.123456Z");
+  CHECK(view->version == 1);
+  CHECK_FALSE(ParseEntry(raw.substr(0, raw.size() - 1)).ok());
+  std::string upper = raw;
+  upper[upper.find("0001") + 3] = 'A';
+  CHECK_FALSE(ParseEntry(upper).ok());
+  std::string bad_seq = raw;
+  bad_seq.replace(bad_seq.find("\"seq\":42"), 8, "\"seq\":042");
+  CHECK_FALSE(ParseEntry(bad_seq).ok());
+}
+
+TEST_CASE("canonical payloads: sorted keys, no whitespace, decision record shape") {
+  auto r = MakeRecord("evidence", nlohmann::json::parse(R"({ "z": 1, "a": [ true, null ], "m": "x\ny" })"));
+  REQUIRE(r.ok());
+  CHECK(r->payload == R"({"a":[true,null],"m":"x\ny","z":1})");
+  CHECK_FALSE(MakeRecord("Decision", nlohmann::json::object()).ok());
+  CHECK_FALSE(MakeRecord("decision", nlohmann::json::array()).ok());
+  DecisionRecord d;
+  d.decision_id = "d1";
+  d.decision = "allow";
+  d.request = {{"subject", {{"id", "alice"}}}};
+  d.bundle_digest = "sha256:ab";
+  auto rec = d.ToRecord();
+  REQUIRE(rec.ok());
+  CHECK(rec->payload ==
+        R"({"bundle":"sha256:ab","decision":"allow","decision_id":"d1","errors":[],"obligations":[],"reasons":[],"request":{"subject":{"id":"alice"}}})");
+  CHECK(rec->decision_id == "d1");
+  d.request_digest_only = true;
+  rec = d.ToRecord();
+  REQUIRE(rec.ok());
+  CHECK(rec->payload.find("\"request_digest\":\"sha256:") != std::string::npos);
+  CHECK(rec->payload.find("alice") == std::string::npos);
+  d.decision = "maybe";
+  CHECK_FALSE(d.ToRecord().ok());
+  EvidenceRecord e;
+  e.decision_ids = {"d1"};
+  e.type = "approval";
+  e.author = "expert@example.com";
+  CHECK(e.ToRecord().ok());
+  e.decision_ids.clear();
+  CHECK_FALSE(e.ToRecord().ok());
+  PolicyRecord p;
+  p.bundle_digest = "sha256:ab";
+  p.sources = {{"a.arbiter", "sha256:cd"}};
+  p.activated_by = "test";
+  auto pr = p.ToRecord();
+  REQUIRE(pr.ok());
+  CHECK(pr->payload == R"({"activated_by":"test","bundle":"sha256:ab","sources":[{"digest":"sha256:cd","path":"a.arbiter"}]})");
+}
+
+TEST_CASE("a decision id can be recorded once") {
+  auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), TestOptions());
+  REQUIRE(ledger.ok());
+  REQUIRE((*ledger)->Append(SampleDecision(1, "dup")).ok());
+  auto again = (*ledger)->Append(SampleDecision(2, "dup"));
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().code() == StatusCode::kFailedPrecondition);
+  CHECK_THAT(again.status().message(), Catch::Contains("at seq 0"));
+  CHECK((*ledger)->Size() == 1);
+  CHECK((*ledger)->FindDecision("dup").value() == std::optional<uint64_t>(0));
+}
+
+TEST_CASE("many threads, blocking and async appends, one consistent ledger") {
+  auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), TestOptions(100));
+  REQUIRE(ledger.ok());
+  constexpr int kThreads = 8, kPerThread = 250;
+  std::atomic<int> async_done{0}, failures{0};
+  std::vector<std::thread> threads;
+  std::vector<std::vector<uint64_t>> seqs(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (t % 2 == 0) {
+          auto r = (*ledger)->Append(SampleDecision(i));
+          if (r.ok()) seqs[t].push_back(r->seq); else ++failures;
+        } else {
+          (*ledger)->AppendAsync(SampleDecision(i), [&](Result<Receipt> r) {
+            if (!r.ok()) ++failures;
+            ++async_done;
+          });
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  while (async_done < kThreads / 2 * kPerThread) std::this_thread::yield();
+  CHECK(failures == 0);
+  CHECK((*ledger)->Size() == kThreads * kPerThread);
+  std::set<uint64_t> unique;
+  for (const auto& s : seqs) unique.insert(s.begin(), s.end());
+  CHECK(unique.size() == kThreads / 2 * kPerThread);
+  REQUIRE((*ledger)->Close().ok());
+  auto report = (*ledger)->Verify(TrustedOptions());
+  INFO(report.Summary());
+  CHECK(report.ok);
+  CHECK(report.entries == kThreads * kPerThread);
+}
+
+TEST_CASE("checkpoints: every N entries, on demand, on close; all signed") {
+  auto storage = NewMemoryStorage();
+  auto ledger = Ledger::OpenWithStorage(storage, TestOptions(3));
+  REQUIRE(ledger.ok());
+  CHECK((*ledger)->LatestCheckpoint().status().code() == StatusCode::kNotFound);
+  for (int i = 0; i < 7; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
+  CHECK((*ledger)->CheckpointSizes().value() == std::vector<uint64_t>{3, 6});
+  auto note = (*ledger)->LatestCheckpoint();
+  REQUIRE(note.ok());
+  auto text = OpenNote(*note, Trusted());
+  REQUIRE(text.ok());
+  auto body = ParseCheckpointBody(*text);
+  REQUIRE(body.ok());
+  CHECK(body->origin == "test.example/ledger");
+  CHECK(body->size == 6);
+  CHECK(body->root == (*ledger)->RootAt(6).value());
+  auto now = (*ledger)->MakeCheckpoint();
+  REQUIRE(now.ok());
+  CHECK((*ledger)->CheckpointSizes().value() == std::vector<uint64_t>{3, 6, 7});
+  REQUIRE((*ledger)->Append(SampleDecision(8)).ok());
+  REQUIRE((*ledger)->Close().ok());
+  CHECK((*ledger)->CheckpointSizes().value() == std::vector<uint64_t>{3, 6, 7, 8});
+  CHECK((*ledger)->Append(SampleDecision(9)).status().code() == StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("checkpoints every T milliseconds") {
+  LedgerOptions o = TestOptions(0);
+  o.checkpoint_every_ms = 20;
+  auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), o);
+  REQUIRE(ledger.ok());
+  REQUIRE((*ledger)->Append(SampleDecision(0)).ok());
+  // Waits for an event, not a duration: the writer checkpoints on its own timer.
+  for (int i = 0; i < 500 && !(*ledger)->LatestCheckpoint().ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK((*ledger)->CheckpointSizes().value() == std::vector<uint64_t>{1});
+}
+
+TEST_CASE("inclusion proofs in tlog-proof text verify for every entry") {
+  auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), TestOptions(1000));
+  REQUIRE(ledger.ok());
+  for (int i = 0; i < 21; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
+  REQUIRE((*ledger)->MakeCheckpoint().ok());
+  for (uint64_t seq = 0; seq < 21; ++seq) {
+    auto proof = (*ledger)->InclusionProof(seq);
+    REQUIRE(proof.ok());
+    CHECK(proof->starts_with("c2sp.org/tlog-proof@v1\nindex " + std::to_string(seq) + "\n"));
+    auto entry = (*ledger)->Get(seq);
+    REQUIRE(entry.ok());
+    auto body = VerifyTlogProof(*proof, entry->raw, Trusted());
+    INFO(seq);
+    REQUIRE(body.ok());
+    CHECK(body->size == 21);
+    // The proof does not fit another entry.
+    auto other = (*ledger)->Get((seq + 1) % 21);
+    CHECK_FALSE(VerifyTlogProof(*proof, other->raw, Trusted()).ok());
+  }
+  CHECK((*ledger)->InclusionProof(21).status().code() == StatusCode::kInvalidArgument);
+  CHECK((*ledger)->InclusionProof(3, 17).status().code() == StatusCode::kNotFound);
+  auto parsed = ParseTlogProof((*ledger)->InclusionProof(5).value());
+  REQUIRE(parsed.ok());
+  CHECK(parsed->index == 5);
+  CHECK(parsed->path.size() == 5);
+}
+
+TEST_CASE("consistency proofs between tree sizes") {
+  auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), TestOptions(5));
+  REQUIRE(ledger.ok());
+  for (int i = 0; i < 23; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
+  for (uint64_t old_size = 1; old_size <= 20; ++old_size) {
+    auto path = (*ledger)->ConsistencyPath(old_size, 20);
+    REQUIRE(path.ok());
+    CHECK(VerifyConsistency(old_size, 20, *path, (*ledger)->RootAt(old_size).value(),
+                            (*ledger)->RootAt(20).value())
+              .ok());
+  }
+  auto text = (*ledger)->ConsistencyProof(7);
+  REQUIRE(text.ok());
+  CHECK(text->starts_with("arbiter.dev/tlog-consistency@v1\nold 7 "));
+  CHECK((*ledger)->ConsistencyProof(0).status().code() == StatusCode::kInvalidArgument);
+  CHECK((*ledger)->ConsistencyProof(21).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("reopening continues the chain; a different key is refused") {
+  auto storage = NewMemoryStorage();
+  {
+    auto ledger = Ledger::OpenWithStorage(storage, TestOptions());
+    REQUIRE(ledger.ok());
+    for (int i = 0; i < 5; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
+  }
+  {
+    LedgerOptions other = TestOptions();
+    other.signing_key = TestKey("someone.else/key");
+    auto refused = Ledger::OpenWithStorage(storage, other);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == StatusCode::kPermissionDenied);
+    CHECK_THAT(refused.status().message(), Catch::Contains("does not match"));
+    LedgerOptions none;
+    CHECK(Ledger::OpenWithStorage(storage, none).status().code() == StatusCode::kInvalidArgument);
+  }
+  auto ledger = Ledger::OpenWithStorage(storage, TestOptions());
+  REQUIRE(ledger.ok());
+  CHECK((*ledger)->Size() == 5);
+  auto r = (*ledger)->Append(SampleDecision(5));
+  REQUIRE(r.ok());
+  CHECK(r->seq == 5);
+  REQUIRE((*ledger)->Close().ok());
+  auto report = (*ledger)->Verify(TrustedOptions());
+  INFO(report.Summary());
+  CHECK(report.ok);
+  CHECK(report.entries == 6);
+}
+
+TEST_CASE("key rotation: an entry signed by the old key; later checkpoints by the new") {
+  auto storage = NewMemoryStorage();
+  SigningKey new_key = TestKey("test.example/ledger-2");
+  {
+    auto ledger = Ledger::OpenWithStorage(storage, TestOptions(3));
+    REQUIRE(ledger.ok());
+    for (int i = 0; i < 4; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
+    auto rot = (*ledger)->RotateKey(new_key);
+    REQUIRE(rot.ok());
+    CHECK(rot->seq == 4);
+    CHECK((*ledger)->Get(4)->kind == "key");
+    for (int i = 0; i < 4; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
+    REQUIRE((*ledger)->Close().ok());
+    auto text = OpenNote((*ledger)->LatestCheckpoint().value(), Trusted(new_key));
+    CHECK(text.ok());
+    auto report = (*ledger)->Verify(TrustedOptions());  // starts from the first key
+    INFO(report.Summary());
+    CHECK(report.ok);
+    CHECK(report.checkpoints >= 3);
+    // The new key alone cannot vouch for checkpoints made before the rotation.
+    VerifyOptions only_new;
+    only_new.trusted_keys = Trusted(new_key);
+    auto partial = (*ledger)->Verify(only_new);
+    CHECK_FALSE(partial.ok);
+  }
+  // Reopening needs the new key now.
+  CHECK(Ledger::OpenWithStorage(storage, TestOptions()).status().code() ==
+        StatusCode::kPermissionDenied);
+  LedgerOptions o = TestOptions();
+  o.signing_key = new_key;
+  CHECK(Ledger::OpenWithStorage(storage, o).ok());
+}

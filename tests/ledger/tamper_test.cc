@@ -1,0 +1,185 @@
+// Tampering with a stored ledger is caught by Verify and pinned to the right seq.
+#include "common/encoding.h"
+#include "ledger/layout.h"
+#include "tests/ledger/test_util.h"
+
+using namespace arbiter;
+using namespace arbiter::ledger;
+using namespace arbiter::ledger::testing;
+
+namespace {
+
+// 20 decisions with checkpoints at 5, 10, 15, 20.
+std::shared_ptr<LedgerStorage> BuildLedger() {
+  auto storage = NewMemoryStorage();
+  auto ledger = Ledger::OpenWithStorage(storage, TestOptions(5));
+  REQUIRE(ledger.ok());
+  for (int i = 0; i < 20; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
+  REQUIRE((*ledger)->Close().ok());
+  return storage;
+}
+
+VerifyReport VerifyStorage(std::shared_ptr<LedgerStorage> storage) {
+  LedgerOptions options;
+  options.read_only = true;  // as `audit verify` opens it: no signing key
+  auto ledger = Ledger::OpenWithStorage(storage, options);
+  REQUIRE(ledger.ok());
+  return (*ledger)->Verify(TrustedOptions());
+}
+
+std::string Read(LedgerStorage& s, const std::string& key) {
+  std::string v;
+  REQUIRE(s.Get(key, &v).ok());
+  return v;
+}
+
+void Put(LedgerStorage& s, const std::string& key, const std::string& value) {
+  REQUIRE(s.Write({{key, value}}, true).ok());
+}
+
+void Delete(LedgerStorage& s, const std::string& key) {
+  REQUIRE(s.Write({{key, std::nullopt}}, true).ok());
+}
+
+}  // namespace
+
+TEST_CASE("an untouched ledger verifies") {
+  auto report = VerifyStorage(BuildLedger());
+  INFO(report.Summary());
+  CHECK(report.ok);
+  CHECK(report.entries == 20);
+  CHECK(report.checkpoints == 4);
+  CHECK(report.Summary() == "ok: 20 entries, 4 checkpoints verified");
+}
+
+TEST_CASE("tamper: one flipped byte in an entry") {
+  for (size_t offset : {size_t{30}, size_t{60}, size_t{5}}) {
+    auto storage = BuildLedger();
+    std::string raw = Read(*storage, layout::EntryKey(7));
+    raw[offset] ^= 0x01;
+    Put(*storage, layout::EntryKey(7), raw);
+    auto report = VerifyStorage(storage);
+    INFO(report.Summary());
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(7));
+  }
+}
+
+TEST_CASE("tamper: an entry rewritten together with its stored hash") {
+  auto storage = BuildLedger();
+  std::string raw = Read(*storage, layout::EntryKey(7));
+  raw.replace(raw.find("\"allow\""), 7, "\"deny\"");
+  Put(*storage, layout::EntryKey(7), raw);
+  Hash h = LeafHash(raw);
+  Put(*storage, layout::HashKey(0, 7), std::string(h.begin(), h.end()));
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(7));
+}
+
+TEST_CASE("tamper: a deleted entry") {
+  auto storage = BuildLedger();
+  Delete(*storage, layout::EntryKey(7));
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(7));
+  CHECK_THAT(report.problem, Catch::Contains("missing"));
+}
+
+TEST_CASE("tamper: two entries swapped") {
+  auto storage = BuildLedger();
+  std::string a = Read(*storage, layout::EntryKey(7)), b = Read(*storage, layout::EntryKey(8));
+  Put(*storage, layout::EntryKey(7), b);
+  Put(*storage, layout::EntryKey(8), a);
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(7));
+  CHECK_THAT(report.problem, Catch::Contains("says it is seq 8"));
+}
+
+TEST_CASE("tamper: a truncated tail") {
+  auto storage = BuildLedger();
+  for (uint64_t seq = 17; seq < 20; ++seq) {
+    Delete(*storage, layout::EntryKey(seq));
+    Delete(*storage, layout::HashKey(0, seq));
+  }
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(17));
+  CHECK_THAT(report.problem, Catch::Contains("truncated"));
+}
+
+TEST_CASE("tamper: a truncated tail with the recorded size rewritten") {
+  auto storage = BuildLedger();
+  for (uint64_t seq = 17; seq < 20; ++seq) Delete(*storage, layout::EntryKey(seq));
+  Put(*storage, std::string(layout::kMetaSize), layout::BE64(17));
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(17));
+  CHECK(report.bad_checkpoint_size == std::optional<uint64_t>(20));
+}
+
+TEST_CASE("tamper: a forged checkpoint (root changed, signature kept)") {
+  auto storage = BuildLedger();
+  std::string note = Read(*storage, layout::CheckpointKey(10));
+  size_t root_line = note.find('\n', note.find('\n') + 1) + 1;
+  note[root_line + 3] = note[root_line + 3] == 'A' ? 'B' : 'A';
+  Put(*storage, layout::CheckpointKey(10), note);
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(9));
+  CHECK(report.bad_checkpoint_size == std::optional<uint64_t>(10));
+  CHECK_THAT(report.problem, Catch::Contains("checkpoint at tree size 10"));
+}
+
+TEST_CASE("tamper: a forged checkpoint signed under the same name with a forger's key") {
+  auto storage = BuildLedger();
+  CheckpointBody body{"test.example/ledger", 10, {}};  // a root of the forger's choosing
+  auto note = SignNote(FormatCheckpointBody(body), TestKey("test.example/ledger-forger"));
+  REQUIRE(note.ok());
+  // Rename the signer to the ledger's key name: the key id still gives it away.
+  std::string forged = *note;
+  forged.replace(forged.find("test.example/ledger-forger"), 26, "test.example/ledger");
+  Put(*storage, layout::CheckpointKey(10), forged);
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_checkpoint_size == std::optional<uint64_t>(10));
+  CHECK(report.bad_seq == std::optional<uint64_t>(9));
+}
+
+TEST_CASE("tamper: a correct checkpoint signed by another key") {
+  auto storage = BuildLedger();
+  auto ledger = Ledger::OpenWithStorage(storage, TestOptions(5));
+  REQUIRE(ledger.ok());
+  CheckpointBody body{"test.example/ledger", 15, (*ledger)->RootAt(15).value()};
+  (*ledger)->Close().ok();
+  auto note = SignNote(FormatCheckpointBody(body), TestKey("other.example/key"));
+  REQUIRE(note.ok());
+  Put(*storage, layout::CheckpointKey(15), *note);
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_checkpoint_size == std::optional<uint64_t>(15));
+  CHECK(report.bad_seq == std::optional<uint64_t>(14));
+  CHECK_THAT(report.problem, Catch::Contains("not signed by a trusted key"));
+}
+
+TEST_CASE("verify with the wrong public key names the signer it expected") {
+  auto storage = BuildLedger();
+  auto ledger = Ledger::OpenWithStorage(storage, TestOptions(5));
+  REQUIRE(ledger.ok());
+  (*ledger)->Close().ok();
+  VerifyOptions wrong;
+  wrong.trusted_keys = Trusted(TestKey("wrong.example/key"));
+  auto report = (*ledger)->Verify(wrong);
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_checkpoint_size == std::optional<uint64_t>(5));
+  CHECK_THAT(report.problem, Catch::Contains("wrong.example/key"));
+}
