@@ -1,0 +1,39 @@
+// Maps method + path to a handler. An unknown path is 404; a known path with the wrong method
+// is 405 with an Allow header. Paths are exact, or a prefix ending in '/' for families such as
+// /v1/ledger/entries/<seq> and /playground/<file>.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/http_server.h"
+
+namespace arbiter::daemon {
+
+class Router {
+ public:
+  void Add(boost::beast::http::verb method, std::string path, Handler handler);
+  void AddPrefix(boost::beast::http::verb method, std::string prefix, Handler handler);
+  // Routes `req`; answers 404/405 itself when nothing fits. The target's query string is
+  // ignored for matching.
+  void Route(HttpRequest& req, Reply reply) const;
+
+ private:
+  struct Entry {
+    boost::beast::http::verb method;
+    Handler handler;
+  };
+  void Dispatch(const std::vector<Entry>& entries, HttpRequest& req, Reply reply) const;
+  std::map<std::string, std::vector<Entry>, std::less<>> exact_;
+  std::vector<std::pair<std::string, std::vector<Entry>>> prefixes_;
+};
+
+// The path part of a request target ("/a/b?x=1" → "/a/b").
+std::string_view TargetPath(std::string_view target);
+// The value of one query parameter, percent-decoding not applied (numbers and ids only).
+std::optional<std::string> QueryParam(std::string_view target, std::string_view name);
+
+}  // namespace arbiter::daemon
