@@ -250,14 +250,11 @@ bool CheckSet(const EvalContext& ctx, const Value& v) {
   return TypeError(ctx, "`any`/`all`", "a set", v);
 }
 
-namespace {
-// `a in b` for two entities: equal, or b is an ancestor of a.
 bool EntityIn(const EvalContext& ctx, const EntityObj& a, const EntityObj& b) {
   if (EntityEqual(a, b)) return true;
   const EntityData* da = ResolveEntity(ctx, a);
   return da && da->num_ancestors != 0 && ctx.store->HasAncestor(*da, b);
 }
-}  // namespace
 
 bool OpIn(const EvalContext& ctx, const Value& a, const Value& b, Value* out) {
   if (b.kind == Kind::kSet) {
