@@ -296,17 +296,33 @@ async function run(args) {
 
     // 2. Pick an example: a different one first, then the AI governance pack, so the choice
     //    really comes from the menu and not from the default.
+    //    Every example must decide as the page shows it (a pack of several files is folded
+    //    into one text: repeated package declarations commented out).
+    const uncomment = (text) => text.replace(
+      /^\/\/ (?=[ \t]*@[A-Za-z_]\w*[ \t]*$|[ \t]*(@[A-Za-z_]\w*[ \t]+)*package[ \t]+[\w.]+[ \t]*;[ \t]*$)/gm, '');
+    const notCompiling = [];
+    for (const e of examples) {
+      await page.selectOption('#examples', e.name);
+      const shown = await editorValue(page, 'policy');
+      const answer = await apiEvaluate(base, { policy: shown, entities: await editorValue(page, 'entities'),
+        request: await editorValue(page, 'request') });
+      if (!answer.ok || !answer.decision || uncomment(shown) !== e.policy) {
+        notCompiling.push(`${e.name}: ${JSON.stringify(answer.diagnostics || []).slice(0, 300)} ${JSON.stringify(answer.input_errors || [])}`);
+      }
+    }
+    check('every example decides as the page shows it', notCompiling.length === 0, notCompiling.join('\n'));
     const example = examples.find((e) => e.name === 'ai-model-deployment') || examples[0];
     const other = examples.find((e) => e !== example);
     if (other) await page.selectOption('#examples', other.name);
     await page.selectOption('#examples', example.name);
+    const shownPolicy = await editorValue(page, 'policy');
     check(`picking "${example.name}" loads its policy, entities and request`,
-      await editorValue(page, 'policy') === example.policy &&
+      uncomment(shownPolicy) === example.policy &&
       await editorValue(page, 'entities') === example.entities &&
       await editorValue(page, 'request') === example.request);
 
     // 3. Decide as given (the Decide button).
-    const original = { policy: example.policy, entities: example.entities, request: example.request };
+    const original = { policy: shownPolicy, entities: example.entities, request: example.request };
     const expected1 = await apiEvaluate(base, original);
     await decideWith(page, () => page.click('#decide'));
     const shown1 = await shownDecision(page);
@@ -371,7 +387,7 @@ async function run(args) {
     await shared.goto(link);
     await shared.waitForSelector('body[data-ready="true"]');
     check('a shared link restores the policy, the entities, the edited request and the tab',
-      await editorValue(shared, 'policy') === example.policy &&
+      await editorValue(shared, 'policy') === shownPolicy &&
       await editorValue(shared, 'entities') === example.entities &&
       await editorValue(shared, 'request') === (edit ? edit.text : example.request) &&
       await shared.getAttribute('#tab-explain', 'aria-selected') === 'true');
@@ -379,7 +395,7 @@ async function run(args) {
 
     // 6. A syntax error: the diagnostic is shown inline at its line and column.
     //    The broken rule goes after the last declaration, so that nothing before it changes.
-    const policyLines = example.policy.replace(/\n+$/, '').split('\n');
+    const policyLines = shownPolicy.replace(/\n+$/, '').split('\n');
     const badLine = policyLines.length + 2;  // 1-based line of the broken text
     //    A non-ASCII character before the error checks that the daemon's byte columns are
     //    mapped to characters.
@@ -433,7 +449,7 @@ async function run(args) {
     await shot('syntax-error');
 
     // 6b. Broken JSON in the request: marked as it is typed, and the daemon's input error shown.
-    await setEditor(page, 'policy', example.policy);
+    await setEditor(page, 'policy', shownPolicy);
     const brokenRequest = example.request.replace(/\{/, '{ "oops" ,');
     await setEditor(page, 'request', brokenRequest);
     await page.waitForSelector('#pane-request .gutter-line.mark-error');
@@ -454,7 +470,7 @@ async function run(args) {
     await setEditor(page, 'request', edit ? edit.text : example.request);
 
     // 7. Fix it, decide again; the markers go away.
-    await setEditor(page, 'policy', example.policy);
+    await setEditor(page, 'policy', shownPolicy);
     await decideWith(page, () => page.click('#decide'));
     const shown4 = await shownDecision(page);
     const lastExpected = edit ? edit.answer : expected1;
