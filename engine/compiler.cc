@@ -375,12 +375,13 @@ Status PassIndexKeys(Compilation& c) {
         }
         if (IsScalarConst(*r) && !l->is_const && l->kind == ExprKind::kGetAttr &&
             IsRequestVar(l->kids[0])) {
-          if (key.attr_var < 0) {
-            key.attr_var = static_cast<int32_t>(l->kids[0].src->slot);
-            key.attr_name = l->src->name;
-            key.attr_const = static_cast<int32_t>(Constant(c, r->value));
-          }
-          continue;
+          key.attr_var = static_cast<int32_t>(l->kids[0].src->slot);
+          key.attr_name = l->src->name;
+          key.attr_const = static_cast<int32_t>(Constant(c, r->value));
+          // This conjunct raises an error when the attribute is missing; the index then runs
+          // every rule of the attribute group, but only within this rule's bucket, so no key
+          // after it may narrow the bucket.
+          break;
         }
       }
       break;  // a conjunct that may raise an error: keys after it are not safe to use

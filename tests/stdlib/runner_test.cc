@@ -287,5 +287,44 @@ test with_bad_data { data "bad.json" request { subject: { type: "User", id: "a" 
   CHECK(report->tests[0].failures[0].find("bad.json:1:") != std::string::npos);
 }
 
+TEST_CASE("a request the engine refuses or that is not constant fails the test, not the run") {
+  TempDir dir;
+  dir.Write("p/rules.arbiter", R"(package p;
+permit everyone { when true }
+test no_subject { request { action: { name: "read" }, resource: { type: "Doc", id: "d" },
+  context: {} } expect allow }
+test not_constant { request { subject: { type: "User", id: "a" }, action: { name: "read" },
+  resource: { type: "Doc", id: "d" }, context: { n: 1 + 2 } } expect allow }
+test fine { request { subject: { type: "User", id: "a" }, action: { name: "read" },
+  resource: { type: "Doc", id: "d" }, context: {} } expect allow }
+)");
+  auto report = RunTests({dir / "p"}, RunOptions{});
+  REQUIRE(report.ok());
+  CHECK(report->passed == 1);
+  CHECK(report->failed == 2);
+  const TestResult& no_subject = Find(*report, "no_subject");
+  REQUIRE(no_subject.failures.size() == 1);
+  CHECK(no_subject.failures[0].rfind("bad request: ", 0) == 0);
+  CHECK(no_subject.failures[0].find("subject") != std::string::npos);
+  const TestResult& not_constant = Find(*report, "not_constant");
+  REQUIRE(not_constant.failures.size() == 1);
+  CHECK(not_constant.failures[0].find("line 6") != std::string::npos);
+  CHECK(not_constant.failures[0].find("constant") != std::string::npos);
+}
+
+TEST_CASE("a failing test shows the evaluation errors the engine reported") {
+  TempDir dir;
+  dir.Write("p/rules.arbiter", R"(package p;
+permit readers { when context.level > 2 }
+test errors_shown { request { subject: { type: "User", id: "a" }, action: { name: "read" },
+  resource: { type: "Doc", id: "d" }, context: {} } expect allow }
+)");
+  auto report = RunTests({dir / "p"}, RunOptions{});
+  REQUIRE(report.ok());
+  REQUIRE(report->tests.size() == 1);
+  REQUIRE(report->tests[0].failures.size() == 1);
+  CHECK(report->tests[0].failures[0].find("expected allow, got deny (errors: p.readers: ") == 0);
+}
+
 }  // namespace
 }  // namespace arbiter::policytest
