@@ -260,7 +260,13 @@
       panel.append(el('p', 'placeholder', 'No bytecode: the policy did not compile.'));
       return;
     }
-    panel.append(el('pre', 'disassembly', response.disassembly));
+    // Light colouring: `rule ...` headers stand out, `;` comments are muted.
+    const pre = el('pre', 'disassembly');
+    for (const line of response.disassembly.split('\n')) {
+      const cls = /^rule /.test(line) ? 'dis-rule' : /^\s*;/.test(line) ? 'dis-comment' : '';
+      pre.append(cls ? el('span', cls, line) : document.createTextNode(line), '\n');
+    }
+    panel.append(pre);
   }
 
   function renderReceipt(container, receipt) {
