@@ -1,8 +1,11 @@
 // `arbiter eval`: decide one request and print the decision JSON.
 #include <cstdio>
 
+#include <arbiter/ledger.h>
+
 #include "cli/command.h"
 #include "cli/policy_source.h"
+#include "recorder/recorder.h"
 
 namespace arbiter::cli {
 namespace {
@@ -15,7 +18,41 @@ struct EvalFlags {
   std::string request = "-";
   bool explain = false;
   bool fail_on_deny = false;
+  std::string ledger;  // record the decision (and the bundle's first activation) here
+  std::string key;     // the ledger's signing key file
 };
+
+// Records the decision before it is printed: when the ledger cannot be written the command
+// fails (fail closed) rather than hand out an unrecorded decision.
+bool RecordInLedger(const EvalFlags& f, const Engine& engine, const Decision& decision,
+                    const std::string& request_json) {
+  ledger::LedgerOptions options;
+  options.key_file = f.key;
+  auto ledger = ledger::Ledger::Open(f.ledger, options);
+  if (!ledger.ok()) {
+    std::fprintf(stderr, "error: ledger: %s\n", ledger.status().message().c_str());
+    return false;
+  }
+  auto policy = recorder::EnsurePolicyRecorded(**ledger, engine, "arbiter eval");
+  if (!policy.ok()) {
+    std::fprintf(stderr, "error: ledger: %s\n", policy.status().message().c_str());
+    return false;
+  }
+  auto receipt = recorder::RecordDecision(**ledger, decision, request_json);
+  if (!receipt.ok()) {
+    std::fprintf(stderr, "error: ledger: %s\n", receipt.status().message().c_str());
+    return false;
+  }
+  Status closed = (*ledger)->Close();
+  if (!closed.ok()) {
+    std::fprintf(stderr, "error: ledger: %s\n", closed.message().c_str());
+    return false;
+  }
+  std::fprintf(stderr, "recorded: seq %llu, entry_hash %s, decision_id %s\n",
+               static_cast<unsigned long long>(receipt->seq), receipt->entry_hash.c_str(),
+               receipt->decision_id.c_str());
+  return true;
+}
 
 int RunEval(const EvalFlags& f) {
   std::optional<Engine> engine = f.policies.Load();
@@ -44,6 +81,7 @@ int RunEval(const EvalFlags& f) {
     std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
     return kExitFailure;
   }
+  if (!f.ledger.empty() && !RecordInLedger(f, *engine, decision, *text)) return kExitFailure;
   std::string json = decision.ToJson();
   json += '\n';
   std::fputs(json.c_str(), stdout);
@@ -59,6 +97,11 @@ std::function<int()> SetupEval(CLI::App& parent) {
       ->capture_default_str();
   cmd->add_flag("--explain", flags->explain, "Add a trace of every rule and why it (did not) match");
   cmd->add_flag("--fail-on-deny", flags->fail_on_deny, "Exit 2 when the decision is deny");
+  auto* key = cmd->add_option("--key", flags->key, "The ledger's signing key file (NAME.key)");
+  cmd->add_option("--ledger", flags->ledger,
+                  "Record the decision (and the bundle's first activation) in this ledger "
+                  "directory before printing it")
+      ->needs(key);
   return [flags] { return RunEval(*flags); };
 }
 

@@ -46,8 +46,7 @@ void Router::AddPrefix(http::verb method, std::string prefix, Handler handler) {
 
 void Router::Dispatch(const std::vector<Entry>& entries, HttpRequest& req, Reply reply) const {
   for (const auto& entry : entries) {
-    if (entry.method == req.method() ||
-        (req.method() == http::verb::head && entry.method == http::verb::get)) {
+    if (entry.method == req.method()) {
       return entry.handler(req, std::move(reply));
     }
   }

@@ -326,7 +326,7 @@ class Checker {
         return consistent && found ? found : Unknown();
       }
       default:
-        Error("E0307", e.span,
+        Error("E0306", e.span,
               std::string(for_has ? "`has` needs" : "attribute access needs") +
                   " an entity or a record, not " + Describe(receiver));
         return Unknown();
@@ -432,7 +432,7 @@ class Checker {
         TyPtr b = Infer(*e.args[2]);
         if (Known(a) && Known(b)) {
           if (a->base != b->base) {
-            Error("E0308", e.span,
+            Error("E0307", e.span,
                   "the branches of `if` have different types: " + Describe(a) + " and " +
                       Describe(b));
             return Unknown();

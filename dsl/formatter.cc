@@ -45,7 +45,10 @@ class Formatter {
       previous_end = decl.end;
     }
     while (HasComment()) {
-      if (!out_.empty() && BlankLineBetween(previous_end, Comment().begin)) out_ += "\n";
+      if (!out_.empty() && (previous != nullptr || BlankLineBetween(previous_end, Comment().begin))) {
+        out_ += "\n";
+      }
+      previous = nullptr;
       previous_end = Comment().end;
       EmitCommentLine(0);
     }
@@ -214,6 +217,7 @@ class Formatter {
   // top-level && (or ||) chain per line, continuation lines indented by 4 and led by the
   // operator.
   void EmitCondition(const std::string& keyword, const CstNode& clause) {
+    EmitLeading(clause.begin, 2);
     uint32_t expr = clause.kids[0];
     std::string flat = keyword + Flat(expr);
     const CstNode& top = Node(expr);

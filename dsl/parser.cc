@@ -281,7 +281,7 @@ auto const make_call = [](auto& ctx) {
   ParseState& st = St(ctx);
   Range fn = fusion::at_c<0>(x3::_attr(ctx));
   auto& args = fusion::at_c<1>(x3::_attr(ctx));
-  CstNode n = NewNode(CstKind::kCall, st.Off(fn.begin()), st.Off(x3::_where(ctx).end()));
+  CstNode n = NewNode(CstKind::kCall, st.Off(fn.begin()), st.Off(x3::_where(ctx).begin()));
   n.text = ParseState::View(fn);
   n.text_begin = n.begin;
   if (args) n.kids = *args;
@@ -305,7 +305,7 @@ struct MakeBracketed {
     ParseState& st = St(ctx);
     Range open = fusion::at_c<0>(x3::_attr(ctx));
     auto& contents = fusion::at_c<1>(x3::_attr(ctx));
-    CstNode n = NewNode(kKind, st.Off(open.begin()), st.Off(x3::_where(ctx).end()));
+    CstNode n = NewNode(kKind, st.Off(open.begin()), st.Off(x3::_where(ctx).begin()));
     if constexpr (kKind == CstKind::kParen) {
       n.kids.push_back(contents);
     } else {
@@ -363,7 +363,7 @@ auto const make_method = [](auto& ctx) {
   Range method = fusion::at_c<0>(x3::_attr(ctx));
   auto& args = fusion::at_c<1>(x3::_attr(ctx));
   uint32_t receiver = x3::_val(ctx);
-  CstNode n = NewNode(CstKind::kMethod, st.At(receiver).begin, st.Off(x3::_where(ctx).end()));
+  CstNode n = NewNode(CstKind::kMethod, st.At(receiver).begin, st.Off(x3::_where(ctx).begin()));
   n.text = ParseState::View(method);
   n.text_begin = st.Off(method.begin());
   n.kids.push_back(receiver);
@@ -386,7 +386,7 @@ auto const make_index = [](auto& ctx) {
   ParseState& st = St(ctx);
   Range key = x3::_attr(ctx);
   uint32_t receiver = x3::_val(ctx);
-  CstNode n = NewNode(CstKind::kIndex, st.At(receiver).begin, st.Off(x3::_where(ctx).end()));
+  CstNode n = NewNode(CstKind::kIndex, st.At(receiver).begin, st.Off(x3::_where(ctx).begin()));
   n.text = ParseState::View(key);
   n.text_begin = st.Off(key.begin());
   n.kids.push_back(receiver);
@@ -473,7 +473,7 @@ auto const make_annotation = [](auto& ctx) {
   Range at_key = fusion::at_c<0>(x3::_attr(ctx));
   auto& value = fusion::at_c<1>(x3::_attr(ctx));
   CstNode n = NewNode(CstKind::kAnnotation, st.Off(at_key.begin()),
-                      value ? st.Off(x3::_where(ctx).end()) : st.Off(at_key.end()));
+                      value ? st.Off(x3::_where(ctx).begin()) : st.Off(at_key.end()));
   n.text = ParseState::View(at_key).substr(1);
   n.text_begin = n.begin + 1;
   if (value) {
@@ -487,7 +487,7 @@ auto const make_package = [](auto& ctx) {
   ParseState& st = St(ctx);
   Range kw_range = fusion::at_c<0>(x3::_attr(ctx));
   Range pkg = fusion::at_c<1>(x3::_attr(ctx));
-  CstNode n = NewNode(CstKind::kPackage, st.Off(kw_range.begin()), st.Off(x3::_where(ctx).end()));
+  CstNode n = NewNode(CstKind::kPackage, st.Off(kw_range.begin()), st.Off(x3::_where(ctx).begin()));
   n.text = ParseState::View(pkg);
   n.text_begin = st.Off(pkg.begin());
   x3::_val(ctx) = st.Add(std::move(n));
@@ -500,7 +500,7 @@ auto const make_block = [](auto& ctx) {
   Range id = fusion::at_c<1>(x3::_attr(ctx));
   std::string_view k = ParseState::View(kw_range);
   CstNode n = NewNode(k == "test" ? CstKind::kTest : CstKind::kRule, st.Off(kw_range.begin()),
-                      st.Off(x3::_where(ctx).end()));
+                      st.Off(x3::_where(ctx).begin()));
   n.text = k;
   n.text2 = ParseState::View(id);
   n.text_begin = st.Off(id.begin());
@@ -516,7 +516,7 @@ struct MakeClause {
     ParseState& st = St(ctx);
     Range kw_range = fusion::at_c<0>(x3::_attr(ctx));
     auto& payload = fusion::at_c<1>(x3::_attr(ctx));
-    CstNode n = NewNode(kKind, st.Off(kw_range.begin()), st.Off(x3::_where(ctx).end()));
+    CstNode n = NewNode(kKind, st.Off(kw_range.begin()), st.Off(x3::_where(ctx).begin()));
     using Payload = std::decay_t<decltype(payload)>;
     if constexpr (std::is_same_v<Payload, uint32_t>) {
       n.kids.push_back(payload);
@@ -535,7 +535,7 @@ auto const make_obligation = [](auto& ctx) {
   auto& payload = fusion::at_c<2>(x3::_attr(ctx));
   CstKind kind =
       ParseState::View(kw_range) == "advice" ? CstKind::kAdvice : CstKind::kObligation;
-  CstNode n = NewNode(kind, st.Off(kw_range.begin()), st.Off(x3::_where(ctx).end()));
+  CstNode n = NewNode(kind, st.Off(kw_range.begin()), st.Off(x3::_where(ctx).begin()));
   n.text = ParseState::View(obligation_name);
   n.text_begin = st.Off(obligation_name.begin());
   if (payload) n.kids.push_back(*payload);
@@ -549,7 +549,7 @@ struct MakeNameList {
     ParseState& st = St(ctx);
     Range kw_range = fusion::at_c<0>(x3::_attr(ctx));
     auto& items = fusion::at_c<1>(x3::_attr(ctx));
-    CstNode n = NewNode(kKind, st.Off(kw_range.begin()), st.Off(x3::_where(ctx).end()));
+    CstNode n = NewNode(kKind, st.Off(kw_range.begin()), st.Off(x3::_where(ctx).begin()));
     if (items) n.kids = *items;
     x3::_val(ctx) = st.Add(std::move(n));
   }

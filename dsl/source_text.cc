@@ -36,10 +36,10 @@ Span MakeSpan(FileId file, const LineIndex& index, uint32_t begin, uint32_t end)
 void DiagnosticSink::Error(std::string_view code, uint32_t begin, uint32_t end,
                            std::string message) {
   if (errors_ > kMaxDiagnosticsPerFile) return;
-  ++errors_;
-  if (errors_ > kMaxDiagnosticsPerFile) {
+  if (errors_++ == kMaxDiagnosticsPerFile) {
     out_->push_back({"E0503", Severity::kError,
-                     "too many errors in this file; stopping here",
+                     "too many errors in this file (more than " +
+                         std::to_string(kMaxDiagnosticsPerFile) + "); stopping here",
                      MakeSpan(file_, index_, begin, end)});
     return;
   }

@@ -43,7 +43,7 @@ class DiagnosticSink {
   void Error(std::string_view code, uint32_t begin, uint32_t end, std::string message);
   void Warning(std::string_view code, uint32_t begin, uint32_t end, std::string message);
   size_t error_count() const { return errors_; }
-  bool full() const { return errors_ >= kMaxDiagnosticsPerFile; }
+  bool full() const { return errors_ > kMaxDiagnosticsPerFile; }
   FileId file() const { return file_; }
   const LineIndex& index() const { return index_; }
 

@@ -254,9 +254,7 @@ namespace {
 bool EntityIn(const EvalContext& ctx, const EntityObj& a, const EntityObj& b) {
   if (EntityEqual(a, b)) return true;
   const EntityData* da = ResolveEntity(ctx, a);
-  if (!da || da->num_ancestors == 0) return false;
-  const EntityData* db = ResolveEntity(ctx, b);
-  return db && StoreImpl::HasAncestor(*da, *db);
+  return da && da->num_ancestors != 0 && ctx.store->HasAncestor(*da, b);
 }
 }  // namespace
 
@@ -282,7 +280,7 @@ bool OpIn(const EvalContext& ctx, const Value& a, const Value& b, Value* out) {
 
 bool OpIs(const EvalContext& ctx, const Value& a, std::string_view type, Value* out) {
   if (a.kind != Kind::kEntity) return TypeError(ctx, "`is`", "an entity", a);
-  *out = Value::Bool(a.ent->type == type);
+  *out = Value::Bool(TextEq(a.ent->type, type));
   return true;
 }
 

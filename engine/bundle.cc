@@ -226,6 +226,8 @@ std::string SerializeProgram(const Program& p) {
     w.U32(static_cast<uint32_t>(k.attr_var));
     w.Str(k.attr_name);
     w.U32(static_cast<uint32_t>(k.attr_const));
+    w.U32(k.covered);
+    w.U32(r.fast_entry);
   }
   w.U32(static_cast<uint32_t>(p.sources.size()));
   for (const SourceDigest& s : p.sources) {
@@ -346,6 +348,8 @@ Result<std::shared_ptr<Program>> DeserializeProgram(std::string_view bytes) {
     m.index_key.attr_var = static_cast<int32_t>(r.U32());
     m.index_key.attr_name = r.Str();
     m.index_key.attr_const = static_cast<int32_t>(r.U32());
+    m.index_key.covered = r.U32();
+    m.fast_entry = r.U32();
     p->rules.push_back(std::move(m));
   }
   n = r.Count(8);

@@ -344,36 +344,46 @@ Status PassIndexKeys(Compilation& c) {
   for (RuleWork& w : c.rules) {
     Flatten(w.condition, &w.conjuncts);
     IndexKey key;
-    for (const Node* n : w.conjuncts) {
-      if (n->is_const && n->value.kind == Kind::kBool && n->value.b) continue;
-      if (n->kind == ExprKind::kIs && n->kids.size() == 1 && !n->is_const) {
+    // `prefix`: every conjunct so far is implied by an exact match of the action/type keys.
+    bool prefix = true;
+    for (size_t i = 0; i < w.conjuncts.size(); ++i) {
+      const Node* n = w.conjuncts[i];
+      bool implied = false;  // this conjunct is implied by the keys it just set
+      bool safe = false;     // this conjunct cannot raise an error: keep scanning
+      if (n->is_const && n->value.kind == Kind::kBool && n->value.b) {
+        implied = safe = true;
+      } else if (n->kind == ExprKind::kIs && n->kids.size() == 1 && !n->is_const) {
         const Node& v = n->kids[0];
-        if (IsVar(v, dsl::kSubject) && key.subject_type.empty()) { key.subject_type = n->src->type_name; continue; }
-        if (IsVar(v, dsl::kResource) && key.resource_type.empty()) { key.resource_type = n->src->type_name; continue; }
-        if (IsVar(v, dsl::kSubject) || IsVar(v, dsl::kResource)) continue;
-        break;
-      }
-      if (n->kind == ExprKind::kHasAttr && !n->is_const && IsRequestVar(n->kids[0])) continue;
-      if (n->kind == ExprKind::kBinary && !n->is_const && n->src->binary_op == dsl::BinaryOp::kEq) {
+        if (IsVar(v, dsl::kSubject) || IsVar(v, dsl::kResource)) {
+          safe = true;
+          std::string& slot = IsVar(v, dsl::kSubject) ? key.subject_type : key.resource_type;
+          if (slot.empty()) {
+            slot = n->src->type_name;
+            implied = true;
+          }
+        }
+      } else if (n->kind == ExprKind::kHasAttr && !n->is_const && IsRequestVar(n->kids[0])) {
+        safe = true;
+      } else if (n->kind == ExprKind::kBinary && !n->is_const &&
+                 n->src->binary_op == dsl::BinaryOp::kEq) {
         const Node* l = &n->kids[0];
         const Node* r = &n->kids[1];
         if (l->is_const) std::swap(l, r);
         if (r->is_const && r->value.kind == Kind::kEntity) {
           const EntityObj& ent = *r->value.ent;
           if (IsVar(*l, dsl::kAction)) {
-            if (key.action.empty() && ent.type == "Action") key.action = std::string(ent.id);
-            continue;
-          }
-          if (IsVar(*l, dsl::kSubject)) {
-            if (key.subject_type.empty()) key.subject_type = std::string(ent.type);
-            continue;
-          }
-          if (IsVar(*l, dsl::kResource)) {
-            if (key.resource_type.empty()) key.resource_type = std::string(ent.type);
-            continue;
+            safe = true;
+            if (key.action.empty() && ent.type == "Action") {
+              key.action = std::string(ent.id);
+              implied = true;
+            }
+          } else if (IsVar(*l, dsl::kSubject) || IsVar(*l, dsl::kResource)) {
+            safe = true;  // sets the type key, but the id still has to be checked
+            std::string& slot = IsVar(*l, dsl::kSubject) ? key.subject_type : key.resource_type;
+            if (slot.empty()) slot = std::string(ent.type);
           }
         }
-        if (IsScalarConst(*r) && !l->is_const && l->kind == ExprKind::kGetAttr &&
+        if (!safe && IsScalarConst(*r) && !l->is_const && l->kind == ExprKind::kGetAttr &&
             IsRequestVar(l->kids[0])) {
           key.attr_var = static_cast<int32_t>(l->kids[0].src->slot);
           key.attr_name = l->src->name;
@@ -384,7 +394,9 @@ Status PassIndexKeys(Compilation& c) {
           break;
         }
       }
-      break;  // a conjunct that may raise an error: keys after it are not safe to use
+      prefix = prefix && implied;
+      if (prefix) key.covered = static_cast<uint32_t>(i + 1);
+      if (!safe) break;  // a conjunct that may raise an error: keys after it are not safe
     }
     c.program->rules.emplace_back();
     c.program->rules.back().index_key = std::move(key);
@@ -517,10 +529,13 @@ class Emitter {
     }
   }
 
-  // The condition as a chain of marked top-level conjuncts.
-  void Condition(const std::vector<const Node*>& conjuncts) {
+  // The condition as a chain of marked top-level conjuncts. Returns the entry that skips the
+  // first `covered` conjuncts (see RuleMeta::fast_entry).
+  uint32_t Condition(const std::vector<const Node*>& conjuncts, uint32_t covered) {
     std::vector<size_t> exits;
+    uint32_t fast_entry = 0;
     for (size_t i = 0; i < conjuncts.size(); ++i) {
+      if (i == covered) fast_entry = Here();
       Op2(Op::kMark, static_cast<uint32_t>(i));
       Expr(*conjuncts[i]);
       if (i + 1 < conjuncts.size()) exits.push_back(JumpOp(Op::kAndJump));
@@ -528,6 +543,12 @@ class Emitter {
     }
     for (size_t at : exits) Patch(at);
     Op1(Op::kReturn);
+    if (covered >= conjuncts.size()) {
+      fast_entry = Here();
+      Op1(Op::kPushTrue);
+      Op1(Op::kReturn);
+    }
+    return fast_entry;
   }
 
  private:
@@ -584,7 +605,7 @@ Status PassCodegen(Compilation& c) {
       meta.conjuncts.push_back(ConjunctMeta{src ? src->span.line : rule.span.line, text});
     }
     meta.code.begin = emit.Here();
-    emit.Condition(w.conjuncts);
+    meta.fast_entry = emit.Condition(w.conjuncts, meta.index_key.covered);
     meta.code.end = emit.Here();
     for (size_t k = 0; k < rule.obligations.size(); ++k) {
       const dsl::Obligation& o = rule.obligations[k];

@@ -66,11 +66,13 @@ void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl
   s.forbids.clear();
   if (explain) s.considered.assign(p.rules.size(), 0);
 
-  for (uint32_t idx : s.candidates) {
+  for (uint32_t candidate : s.candidates) {
+    uint32_t idx = candidate >> 1;
     const RuleMeta& rule = p.rules[idx];
     Value result;
     uint32_t mark = 0;
-    bool ok = Execute(p, rule.code, ctx, vars, s.stack.data(), &result, &mark);
+    uint32_t entry = (candidate & 1) ? rule.fast_entry : rule.code.begin;
+    bool ok = Execute(p, entry, ctx, vars, s.stack.data(), &result, &mark);
     if (ok && result.kind != Kind::kBool) ok = CheckBool(ctx, result);
     if (explain) s.considered[idx] = 1;
     if (!ok) {
@@ -123,7 +125,7 @@ void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl
       } else if (o.has_payload) {
         Value payload;
         uint32_t mark = 0;
-        if (Execute(p, o.code, ctx, vars, s.stack.data(), &payload, &mark)) {
+        if (Execute(p, o.code.begin, ctx, vars, s.stack.data(), &payload, &mark)) {
           ob.payload_json.clear();
           AppendValueJson(&ob.payload_json, payload);
         } else {

@@ -67,6 +67,9 @@ std::string DisassembleProgram(const Program& p) {
       static const char* kVars[] = {"subject", "action", "resource", "context"};
       out += " " + std::string(kVars[k.attr_var]) + "." + k.attr_name + "==#" + std::to_string(k.attr_const);
     }
+    if (k.covered > 0) {
+      out += "; covers " + std::to_string(k.covered) + ", fast entry " + std::to_string(r.fast_entry);
+    }
     out += "\n";
     for (size_t c = 0; c < r.conjuncts.size(); ++c) {
       out += "  ; [" + std::to_string(c) + "] line " + std::to_string(r.conjuncts[c].line) + ": " +

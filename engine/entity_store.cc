@@ -23,15 +23,18 @@ const EntityData* StoreImpl::Find(std::string_view type, std::string_view id,
     int32_t idx = table_[slot];
     if (idx < 0) return nullptr;
     const EntityData& d = entities_[static_cast<size_t>(idx)];
-    if (d.uid->hash == hash && d.uid->id == id && d.uid->type == type) return &d;
+    if (d.uid->hash == hash && TextEq(d.uid->id, id) && TextEq(d.uid->type, type)) return &d;
   }
 }
 
-bool StoreImpl::HasAncestor(const EntityData& child, const EntityData& ancestor) {
-  const uint32_t* begin = child.ancestors;
-  const uint32_t* end = begin + child.num_ancestors;
-  const uint32_t* it = std::lower_bound(begin, end, ancestor.index);
-  return it != end && *it == ancestor.index;
+bool StoreImpl::HasAncestor(const EntityData& child, const EntityObj& ancestor) const {
+  const uint64_t* begin = child.ancestor_hashes;
+  const uint64_t* end = begin + child.num_ancestors;
+  for (const uint64_t* it = std::lower_bound(begin, end, ancestor.hash); it != end && *it == ancestor.hash; ++it) {
+    const EntityObj& uid = *entities_[child.ancestors[it - begin]].uid;
+    if (TextEq(uid.id, ancestor.id) && TextEq(uid.type, ancestor.type)) return true;
+  }
+  return false;
 }
 
 void StoreImpl::BuildTable() {
@@ -171,9 +174,18 @@ Result<std::shared_ptr<StoreImpl>> BuildStore(std::string_view json, std::string
   };
   for (uint32_t i = 0; i < entities.size(); ++i) {
     if (state[i] == 0) ARBITER_RETURN_IF_ERROR(visit(i));
-    uint32_t* a = arena.AllocateArray<uint32_t>(ancestors[i].size());
-    std::copy(ancestors[i].begin(), ancestors[i].end(), a);
+    std::vector<uint32_t>& list = ancestors[i];
+    std::sort(list.begin(), list.end(), [&](uint32_t x, uint32_t y) {
+      return entities[x].uid->hash < entities[y].uid->hash;
+    });
+    uint32_t* a = arena.AllocateArray<uint32_t>(list.size());
+    uint64_t* h = arena.AllocateArray<uint64_t>(list.size());
+    for (size_t k = 0; k < list.size(); ++k) {
+      a[k] = list[k];
+      h[k] = entities[list[k]].uid->hash;
+    }
     entities[i].ancestors = a;
+    entities[i].ancestor_hashes = h;
     entities[i].num_ancestors = static_cast<uint32_t>(ancestors[i].size());
   }
   // Attributes, with entity references resolved against this store.

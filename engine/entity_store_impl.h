@@ -16,7 +16,10 @@ namespace arbiter::engine {
 struct EntityData {
   const EntityObj* uid;      // canonical, resolved, points back here
   const RecObj* attrs;       // never null
-  const uint32_t* ancestors;  // sorted store indices of every transitive parent
+  // Every transitive parent, sorted by uid hash: `in` is a binary search on the hash of the
+  // right-hand entity (no table lookup), confirmed by comparing the uid.
+  const uint64_t* ancestor_hashes;
+  const uint32_t* ancestors;  // store indices, parallel to ancestor_hashes
   uint32_t num_ancestors;
   uint32_t index;
 };
@@ -28,7 +31,7 @@ class StoreImpl {
     return e.resolved ? e.data : Find(e.type, e.id, e.hash);
   }
   // Whether `ancestor` is a transitive parent of `child` (not equal to it).
-  static bool HasAncestor(const EntityData& child, const EntityData& ancestor);
+  bool HasAncestor(const EntityData& child, const EntityObj& ancestor) const;
 
   size_t size() const { return entities_.size(); }
   const EntityData& at(size_t i) const { return entities_[i]; }

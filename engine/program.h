@@ -54,6 +54,9 @@ struct RuleMeta {
   uint32_t column = 0;
   uint32_t num_locals = 0;
   CodeRange code;  // the condition
+  // Where to start when the rule index verified the covered leading conjuncts (IndexKey::covered):
+  // the Mark of the first uncovered conjunct, or a `PushTrue; Return` stub when all are covered.
+  uint32_t fast_entry = 0;
   std::vector<ObligationMeta> obligations;
   std::vector<ConjunctMeta> conjuncts;
   IndexKey index_key;

@@ -1,6 +1,8 @@
 #include "engine/rule_index.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "engine/request_impl.h"
 
@@ -33,13 +35,17 @@ uint64_t RuleIndex::Combine(uint64_t a, uint64_t s, uint64_t r) {
 void RuleIndex::Build(const std::vector<IndexKey>& keys, const std::vector<Value>& constants) {
   buckets_.clear();
   uses_action_ = uses_subject_ = uses_resource_ = false;
+  std::map<std::tuple<std::string, std::string, std::string>, uint32_t> positions;
   for (uint32_t i = 0; i < keys.size(); ++i) {
     const IndexKey& k = keys[i];
     uses_action_ |= !k.action.empty();
     uses_subject_ |= !k.subject_type.empty();
     uses_resource_ |= !k.resource_type.empty();
-    Bucket& b = buckets_[Combine(KeyHash(k.action), KeyHash(k.subject_type),
-                                 KeyHash(k.resource_type))];
+    auto [pos, inserted] = positions.emplace(
+        std::make_tuple(k.action, k.subject_type, k.resource_type),
+        static_cast<uint32_t>(buckets_.size()));
+    if (inserted) buckets_.push_back(Bucket{k.action, k.subject_type, k.resource_type, {}, {}});
+    Bucket& b = buckets_[pos->second];
     if (k.attr_var < 0) {
       b.rules.push_back(i);
       continue;
@@ -54,6 +60,16 @@ void RuleIndex::Build(const std::vector<IndexKey>& keys, const std::vector<Value
     g->by_value[HashValue(constants[static_cast<size_t>(k.attr_const)])].push_back(i);
     g->all.push_back(i);
   }
+  size_t cap = 16;
+  while (cap < positions.size() * 2) cap *= 2;
+  table_.assign(cap, {0, 0});
+  for (const auto& [tuple, index] : positions) {
+    uint64_t key = Combine(KeyHash(std::get<0>(tuple)), KeyHash(std::get<1>(tuple)),
+                           KeyHash(std::get<2>(tuple)));
+    size_t slot = key & (cap - 1);
+    while (table_[slot].second != 0) slot = (slot + 1) & (cap - 1);
+    table_[slot] = {key, index + 1};
+  }
 }
 
 void RuleIndex::Candidates(const RequestImpl& request, const EvalContext& ctx, const Value* vars,
@@ -65,18 +81,30 @@ void RuleIndex::Candidates(const RequestImpl& request, const EvalContext& ctx, c
   for (int a = 0; a <= (uses_action_ ? 1 : 0); ++a) {
     for (int s = 0; s <= (uses_subject_ ? 1 : 0); ++s) {
       for (int r = 0; r <= (uses_resource_ ? 1 : 0); ++r) {
-        auto it = buckets_.find(Combine(actions[a], subjects[s], resources[r]));
-        if (it == buckets_.end()) continue;
-        const Bucket& b = it->second;
-        out->insert(out->end(), b.rules.begin(), b.rules.end());
-        for (const AttrGroup& g : b.groups) {
-          const Value* v = FindAttr(ctx, vars[g.var], g.name);
-          if (!v) {
-            out->insert(out->end(), g.all.begin(), g.all.end());
-            continue;
+        if (table_.empty()) continue;
+        uint64_t key = Combine(actions[a], subjects[s], resources[r]);
+        size_t mask = table_.size() - 1;
+        // Distinct keys may share a hash: visit every bucket stored under it.
+        for (size_t slot = key & mask; table_[slot].second != 0; slot = (slot + 1) & mask) {
+          if (table_[slot].first != key) continue;
+          const Bucket& b = buckets_[table_[slot].second - 1];
+          uint32_t verified =
+              (b.action.empty() || TextEq(b.action, request.action->id)) &&
+              (b.subject_type.empty() || TextEq(b.subject_type, request.subject->type)) &&
+              (b.resource_type.empty() || TextEq(b.resource_type, request.resource->type));
+          auto add = [&](const std::vector<uint32_t>& rules) {
+            for (uint32_t rule : rules) out->push_back(rule << 1 | verified);
+          };
+          add(b.rules);
+          for (const AttrGroup& g : b.groups) {
+            const Value* v = FindAttr(ctx, vars[g.var], g.name);
+            if (!v) {
+              add(g.all);
+              continue;
+            }
+            auto hit = g.by_value.find(HashValue(*v));
+            if (hit != g.by_value.end()) add(hit->second);
           }
-          auto hit = g.by_value.find(HashValue(*v));
-          if (hit != g.by_value.end()) out->insert(out->end(), hit->second.begin(), hit->second.end());
         }
       }
     }

@@ -25,13 +25,17 @@ struct IndexKey {
   int32_t attr_var = -1;      // request slot (subject, action, resource, context) or -1
   std::string attr_name;
   int32_t attr_const = -1;    // constant pool index of the literal
+  // How many leading conjuncts of the condition are implied when action, subject_type and
+  // resource_type match the request exactly: such a rule starts at RuleMeta::fast_entry.
+  uint32_t covered = 0;
 };
 
 class RuleIndex {
  public:
   void Build(const std::vector<IndexKey>& keys, const std::vector<Value>& constants);
-  // Appends to *out the indices of the rules the request may match, in ascending order.
-  // `subject`, `action`, `resource` are the request's resolved entities.
+  // Appends to *out, in ascending order, (rule index << 1) | verified for the rules the request
+  // may match. `verified` means the rule's action/type keys equal the request's exactly, so
+  // its covered conjuncts are known true. `vars` are the request's resolved variables.
   void Candidates(const RequestImpl& request, const EvalContext& ctx, const Value* vars,
                   std::vector<uint32_t>* out) const;
   size_t num_buckets() const { return buckets_.size(); }
@@ -44,12 +48,16 @@ class RuleIndex {
     std::vector<uint32_t> all;
   };
   struct Bucket {
+    std::string action, subject_type, resource_type;  // the exact key ("" = any)
     std::vector<uint32_t> rules;
     std::vector<AttrGroup> groups;
   };
   static uint64_t Combine(uint64_t a, uint64_t s, uint64_t r);
 
-  std::unordered_map<uint64_t, Bucket> buckets_;
+  // Open addressing (power-of-two size, linear probing) from bucket key to buckets_ index:
+  // a lookup is a multiply, a mask and usually one probe.
+  std::vector<Bucket> buckets_;
+  std::vector<std::pair<uint64_t, uint32_t>> table_;  // (key, index + 1); 0 = empty
   bool uses_action_ = false, uses_subject_ = false, uses_resource_ = false;
 };
 

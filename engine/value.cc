@@ -35,7 +35,7 @@ uint64_t HashBytes(std::string_view s, uint64_t seed) {
 const Value* RecObj::Find(std::string_view key) const {
   if (size <= 8) {
     for (uint32_t i = 0; i < size; ++i) {
-      if (fields[i].key == key) return &fields[i].value;
+      if (TextEq(fields[i].key, key)) return &fields[i].value;
     }
     return nullptr;
   }
@@ -48,10 +48,6 @@ const Value* RecObj::Find(std::string_view key) const {
     else hi = mid;
   }
   return nullptr;
-}
-
-bool EntityEqual(const EntityObj& a, const EntityObj& b) {
-  return &a == &b || (a.hash == b.hash && a.type == b.type && a.id == b.id);
 }
 
 static bool SetHas(const SetObj& s, const Value& v) {
@@ -68,7 +64,7 @@ bool Equal(const Value& a, const Value& b) {
     case Kind::kDecimal:
     case Kind::kDatetime:
     case Kind::kDuration: return a.i == b.i;
-    case Kind::kString: return a.s == b.s || a.s->view() == b.s->view();
+    case Kind::kString: return a.s == b.s || TextEq(a.s->view(), b.s->view());
     case Kind::kEntity: return EntityEqual(*a.ent, *b.ent);
     case Kind::kIp:
       return a.ip->v6 == b.ip->v6 && a.ip->prefix == b.ip->prefix &&

@@ -11,7 +11,7 @@ namespace {
 inline constexpr uint32_t kMaxStack = 4096;
 
 Status VerifyRange(const Program& p, CodeRange* range, uint32_t num_locals, uint32_t num_conjuncts,
-                   const std::string& where) {
+                   const std::string& where, uint32_t extra_entry) {
   auto bad = [&](uint32_t pc, const std::string& what) {
     return Status::Corruption("bytecode of " + where + " at " + std::to_string(pc) + ": " + what);
   };
@@ -31,6 +31,14 @@ Status VerifyRange(const Program& p, CodeRange* range, uint32_t num_locals, uint
   uint32_t max_depth = 0;
   std::vector<uint32_t> work = {range->begin};
   depth[0] = 0;
+  if (extra_entry != range->begin) {
+    if (extra_entry < range->begin || extra_entry >= range->end ||
+        depth[extra_entry - range->begin] != -1) {
+      return Status::Corruption("bytecode of " + where + ": fast entry is not an instruction");
+    }
+    depth[extra_entry - range->begin] = 0;
+    work.push_back(extra_entry);
+  }
   auto flow = [&](uint32_t from, uint32_t target, int32_t d) -> Status {
     if (target < range->begin || target >= range->end || depth[target - range->begin] == -2) {
       return bad(from, "jump to " + std::to_string(target) + " is not an instruction");
@@ -128,12 +136,14 @@ Status VerifyProgram(Program* p) {
   for (RuleMeta& r : p->rules) {
     if (r.num_locals > 256) return Status::Corruption("rule " + r.qualified_id + ": too many locals");
     uint32_t conj = static_cast<uint32_t>(r.conjuncts.size());
-    ARBITER_RETURN_IF_ERROR(VerifyRange(*p, &r.code, r.num_locals, conj, "rule " + r.qualified_id));
+    ARBITER_RETURN_IF_ERROR(
+        VerifyRange(*p, &r.code, r.num_locals, conj, "rule " + r.qualified_id, r.fast_entry));
     p->max_stack = std::max(p->max_stack, r.code.max_stack);
     for (ObligationMeta& o : r.obligations) {
       if (!o.has_payload) continue;
       ARBITER_RETURN_IF_ERROR(VerifyRange(*p, &o.code, r.num_locals, conj,
-                                          "obligation " + o.name + " of " + r.qualified_id));
+                                          "obligation " + o.name + " of " + r.qualified_id,
+                                          o.code.begin));
       p->max_stack = std::max(p->max_stack, o.code.max_stack);
     }
     p->max_locals = std::max(p->max_locals, r.num_locals);

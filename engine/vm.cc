@@ -10,10 +10,10 @@
 
 namespace arbiter::engine {
 
-bool Execute(const Program& p, const CodeRange& range, const EvalContext& ctx, Value* vars,
+bool Execute(const Program& p, uint32_t entry, const EvalContext& ctx, Value* vars,
              Value* stack, Value* result, uint32_t* mark) {
   const uint32_t* const code = p.code.data();
-  const uint32_t* ip = code + range.begin;
+  const uint32_t* ip = code + entry;
   const Value* const consts = p.constants.data();
   const std::string_view* const strs = p.string_views.data();
   Value* sp = stack;

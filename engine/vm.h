@@ -9,10 +9,11 @@
 
 namespace arbiter::engine {
 
-// Runs `range` with request variables and locals in `vars` and a stack of at least
-// range.max_stack values. On success stores the returned value in *result; on an evaluation
+// Runs the code at `entry` with request variables and locals in `vars` and a stack of at least
+// the range's max_stack values. On success stores the returned value in *result; on an evaluation
 // error fills ctx.error and returns false. *mark receives the last top-level conjunct entered.
-bool Execute(const Program& program, const CodeRange& range, const EvalContext& ctx, Value* vars,
+// `entry` is range.begin, or a rule's fast_entry.
+bool Execute(const Program& program, uint32_t entry, const EvalContext& ctx, Value* vars,
              Value* stack, Value* result, uint32_t* mark);
 
 }  // namespace arbiter::engine

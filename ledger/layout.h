@@ -12,6 +12,7 @@ inline constexpr std::string_view kEntryPrefix = "e/";       // + seq       → 
 inline constexpr std::string_view kHashPrefix = "h/";        // + level(1) + index → 32 bytes
 inline constexpr std::string_view kCheckpointPrefix = "c/";  // + size      → signed note
 inline constexpr std::string_view kDecisionPrefix = "d/";    // + id        → seq (8 bytes)
+inline constexpr std::string_view kPolicyPrefix = "p/";      // + bundle digest → first seq
 inline constexpr std::string_view kMetaFormat = "m/format";       // decimal version
 inline constexpr std::string_view kMetaOrigin = "m/origin";
 inline constexpr std::string_view kMetaSigner = "m/signer";       // current verifier key
@@ -43,6 +44,10 @@ inline std::string CheckpointKey(uint64_t size) {
 }
 inline std::string DecisionKey(std::string_view id) {
   return std::string(kDecisionPrefix) + std::string(id);
+}
+
+inline std::string PolicyKey(std::string_view digest) {
+  return std::string(kPolicyPrefix) + std::string(digest);
 }
 
 }  // namespace arbiter::ledger::layout

@@ -302,6 +302,7 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
   ops.reserve(group.size() * 4 + 4);
   std::vector<MerkleFrontier::Node> nodes;
   std::unordered_set<std::string_view> batch_ids;
+  std::unordered_set<std::string_view> policies_seen;
   std::vector<bool> accepted(group.size(), false);
   std::string raw;
   for (size_t i = 0; i < group.size(); ++i) {
@@ -340,6 +341,13 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
                      std::string(reinterpret_cast<const char*>(n.hash.data()), n.hash.size())});
     }
     if (!r.decision_id.empty()) ops.push_back({layout::DecisionKey(r.decision_id), layout::BE64(seq)});
+    if (!r.bundle_digest.empty() && r.kind == "policy" && !policies_seen.count(r.bundle_digest)) {
+      std::string existing;
+      if (storage_->Get(layout::PolicyKey(r.bundle_digest), &existing).code() == StatusCode::kNotFound) {
+        ops.push_back({layout::PolicyKey(r.bundle_digest), layout::BE64(seq)});
+      }
+      policies_seen.insert(r.bundle_digest);
+    }
     last_hash_ = leaf;
     results->push_back(Receipt{seq, HexEncode(leaf), r.decision_id});
     accepted[i] = true;
@@ -505,6 +513,12 @@ Result<std::optional<uint64_t>> Ledger::FindDecision(std::string_view decision_i
 Result<bool> Ledger::HasDecision(std::string_view decision_id) const {
   ARBITER_ASSIGN_OR_RETURN(auto seq, FindDecision(decision_id));
   return seq.has_value();
+}
+
+Result<std::optional<uint64_t>> Ledger::FindPolicy(std::string_view bundle_digest) const {
+  ARBITER_ASSIGN_OR_RETURN(auto v, GetOptional(impl_->storage(), layout::PolicyKey(bundle_digest)));
+  if (!v) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(layout::GetBE64(*v));
 }
 
 Result<StoredEntry> Ledger::Get(uint64_t seq) const { return impl_->Get(seq); }

@@ -88,7 +88,9 @@ Result<Record> PolicyRecord::ToRecord() const {
   p["sources"] = std::move(sources_json);
   p["activated_by"] = activated_by;
   if (!reason.empty()) p["reason"] = reason;
-  return MakeRecord("policy", p);
+  ARBITER_ASSIGN_OR_RETURN(Record r, MakeRecord("policy", p));
+  r.bundle_digest = bundle_digest;
+  return r;
 }
 
 }  // namespace arbiter::ledger

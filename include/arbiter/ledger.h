@@ -114,6 +114,7 @@ struct Record {
   std::string decision_id;  // decision records only: indexed for HasDecision
   // Set by DecisionRecord when it generated a random id: skips the duplicate-id lookup.
   bool fresh_decision_id = false;
+  std::string bundle_digest;  // policy records only: indexed for FindPolicy
 };
 Result<Record> MakeRecord(std::string kind, const nlohmann::json& payload);
 // Canonical JSON text of a value (throws nothing; invalid UTF-8 is an error).
@@ -296,6 +297,8 @@ class Ledger {
   // The seq of the decision with this id, or nullopt.
   Result<std::optional<uint64_t>> FindDecision(std::string_view decision_id) const;
   Result<bool> HasDecision(std::string_view decision_id) const;
+  // The seq of the first policy (bundle activation) entry for this bundle digest, or nullopt.
+  Result<std::optional<uint64_t>> FindPolicy(std::string_view bundle_digest) const;
   Result<StoredEntry> Get(uint64_t seq) const;
   // The RFC 6962 root of the first `size` entries.
   Result<Hash> RootAt(uint64_t size) const;

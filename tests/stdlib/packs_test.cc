@@ -100,5 +100,19 @@ TEST_CASE("every pack's sample request decides without evaluation errors") {
   }
 }
 
+TEST_CASE("every pack's README explains every rule by name") {
+  for (const fs::path& pack : Packs()) {
+    INFO(pack.string());
+    std::string readme = ReadFile(pack / "README.md");
+    CompileResult compiled = Engine::Compile({pack.string()});
+    REQUIRE(compiled.ok());
+    for (const RuleInfo& rule : compiled.engine->rules()) {
+      std::string name = rule.id.substr(rule.id.rfind('.') + 1);
+      INFO(name);
+      CHECK(readme.find("`" + name + "`") != std::string::npos);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace arbiter

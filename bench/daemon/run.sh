@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Daemon load benchmark: `arbiter serve` on the ai-model-deployment stdlib pack, driven by wrk
+# over keep-alive connections on loopback, once per durability mode. Every answered request is
+# a decision recorded in the ledger before its response. Prints wrk's figures and the
+# ledger's decision count afterwards.
+#
+#   bench/daemon/run.sh [BUILD_DIR] [DURATION_S] [CONNECTIONS] [DAEMON_THREADS] [WRK_THREADS]
+set -euo pipefail
+build="${1:-build}"
+duration="${2:-15}"
+connections="${3:-64}"
+daemon_threads="${4:-2}"
+wrk_threads="${5:-2}"
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+pack="$root/stdlib-policies/ai-model-deployment"
+work="$(mktemp -d /tmp/arbiter-bench-daemon.XXXXXX)"
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+schema_flag=()
+[ -f "$pack/schema.arbiterschema" ] && schema_flag=(--schema "$pack/schema.arbiterschema")
+
+for durability in sync none; do
+  rm -rf "$work/ledger"
+  "$build/arbiter" serve --policies "$pack" "${schema_flag[@]}" --data "$pack/entities.json" \
+    --ledger "$work/ledger" --durability "$durability" --threads "$daemon_threads" \
+    --listen 127.0.0.1:0 --port-file "$work/port" --no-playground 2>"$work/daemon.log" &
+  pid=$!
+  for _ in $(seq 200); do [ -s "$work/port" ] && break; sleep 0.05; done
+  addr="$(cat "$work/port")"
+  rm -f "$work/port"
+  url="http://$addr/access/v1/evaluation"
+  # Warm up, then measure.
+  wrk -t "$wrk_threads" -c "$connections" -d 2s -s "$here/post.lua" "$url" -- "$pack/playground-request.json" >/dev/null
+  echo "=== durability=$durability connections=$connections daemon_threads=$daemon_threads wrk_threads=$wrk_threads duration=${duration}s"
+  wrk -t "$wrk_threads" -c "$connections" -d "${duration}s" --latency -s "$here/post.lua" "$url" \
+    -- "$pack/playground-request.json"
+  curl -s "http://$addr/metrics" | grep -E '^arbiter_(decisions_total|ledger_batch_entries_(sum|count)|errors_total)' || true
+  kill -TERM "$pid"
+  wait "$pid" || true
+  echo "decision entries in the ledger: $("$build/arbiter" audit export --ledger "$work/ledger" --kind decision | wc -l)"
+done

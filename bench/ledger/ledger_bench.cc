@@ -1,0 +1,196 @@
+// Prints ledger figures measured on this machine (RocksDB in a scratch directory):
+//   durable appends/s (sync mode) from 1 thread blocking, 1 thread async, and N threads;
+//   verify entries/s on one core; inclusion proof time; bytes per decision entry on disk.
+// Usage: ledger_bench [--dir DIR] [--entries N] [--threads 8,64]
+#include <fmt/core.h>
+
+#include <arbiter/ledger.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace arbiter;
+using namespace arbiter::ledger;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+namespace {
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// A decision shaped like `arbiter eval` output for an AI-governance request.
+Record Decision(uint64_t i) {
+  DecisionRecord d;
+  d.request = {{"subject", {{"type", "User"}, {"id", "user-" + std::to_string(i % 1000)},
+                            {"properties", {{"department", "ml-platform"}, {"clearance", 3}}}}},
+               {"action", {{"name", "deploy"}}},
+               {"resource", {{"type", "Model"}, {"id", "model-" + std::to_string(i % 50)},
+                             {"properties", {{"risk", "high"}, {"reviewed", true}}}}},
+               {"context", {{"environment", "production"}, {"ticket", "CHG-" + std::to_string(i)}}}};
+  d.decision = i % 4 == 0 ? "deny" : "allow";
+  d.reasons = nlohmann::json::array(
+      {{{"rule", "ai.deploy.require_review"}, {"message", "high-risk models need a review"}}});
+  d.obligations = nlohmann::json::array(
+      {{{"name", "log_to_siem"}, {"rule", "ai.deploy.audit"}, {"advice", false},
+        {"payload", {{"severity", "info"}}}}});
+  d.bundle_digest = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  return d.ToRecord().value();
+}
+
+uint64_t DirBytes(const fs::path& dir) {
+  uint64_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) total += e.file_size();
+  }
+  return total;
+}
+
+LedgerOptions Options() {
+  LedgerOptions o;
+  std::array<uint8_t, 32> seed{};
+  o.signing_key = SigningKey::FromSeed("bench.example/ledger", seed).value();
+  o.durability = Durability::kSync;
+  o.checkpoint_every_entries = 10000;
+  o.checkpoint_every_ms = 1000;
+  return o;
+}
+
+// Appends `total` prebuilt records from `threads` threads with blocking Append.
+double BlockingRun(Ledger& ledger, const std::vector<Record>& records, int threads, uint64_t total) {
+  std::atomic<uint64_t> next{0};
+  auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (uint64_t i; (i = next.fetch_add(1)) < total;) {
+        auto r = ledger.Append(records[i % records.size()]);
+        if (!r.ok()) {
+          fmt::print(stderr, "append failed: {}\n", r.status().ToString());
+          std::abort();
+        }
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  return total / Seconds(start, Clock::now());
+}
+
+// One thread keeping up to `window` appends in flight with AppendAsync.
+double AsyncRun(Ledger& ledger, const std::vector<Record>& records, uint64_t total, uint64_t window) {
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t done = 0;
+  auto start = Clock::now();
+  for (uint64_t i = 0; i < total; ++i) {
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return i - done < window; });
+    }
+    ledger.AppendAsync(records[i % records.size()], [&](Result<Receipt> r) {
+      if (!r.ok()) std::abort();
+      std::lock_guard lock(mu);
+      ++done;
+      cv.notify_one();
+    });
+  }
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return done == total; });
+  return total / Seconds(start, Clock::now());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fs::path dir = fs::temp_directory_path() / "arbiter-ledger-bench";
+  uint64_t entries = 200000;
+  std::vector<int> thread_counts = {8, 64};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--dir") dir = argv[i + 1];
+    if (flag == "--entries") entries = std::stoull(argv[i + 1]);
+    if (flag == "--threads") {
+      thread_counts.clear();
+      std::string list = argv[i + 1];
+      for (size_t p = 0; p < list.size();) {
+        size_t c = list.find(',', p);
+        thread_counts.push_back(std::stoi(list.substr(p, c - p)));
+        p = c == std::string::npos ? list.size() : c + 1;
+      }
+    }
+  }
+  fs::remove_all(dir);
+  std::vector<Record> records;
+  for (uint64_t i = 0; i < 4096; ++i) records.push_back(Decision(i));
+  uint64_t payload_bytes = 0;
+  for (const auto& r : records) payload_bytes += r.payload.size();
+
+  {
+    auto start = Clock::now();
+    uint64_t n = 20000;
+    for (uint64_t i = 0; i < n; ++i) Decision(i);
+    fmt::print("decision record build (DecisionRecord -> canonical payload): {:.0f} records/s/thread\n",
+               n / Seconds(start, Clock::now()));
+  }
+
+  auto ledger = Ledger::Open(dir.string(), Options()).value();
+  // 1 thread, blocking: one WAL sync per append.
+  uint64_t single = std::min<uint64_t>(entries / 20, 2000);
+  fmt::print("durable appends, sync, 1 thread blocking:        {:>10.0f} /s  ({} appends)\n",
+             BlockingRun(*ledger, records, 1, single), single);
+  fmt::print("durable appends, sync, 1 thread async (window 4096): {:>8.0f} /s  ({} appends)\n",
+             AsyncRun(*ledger, records, entries, 4096), entries);
+  for (int t : thread_counts) {
+    fmt::print("durable appends, sync, {:>3} threads blocking:      {:>10.0f} /s  ({} appends)\n", t,
+               BlockingRun(*ledger, records, t, entries), entries);
+  }
+  uint64_t size = ledger->Size();
+  if (!ledger->Close().ok()) return 1;
+  ledger.reset();
+  uint64_t disk = DirBytes(dir);
+  fmt::print("entries: {}; payload {:.0f} B, entry ~{:.0f} B; on disk {:.0f} B/entry (RocksDB dir incl. "
+             "WAL, hashes, index, checkpoints)\n",
+             size, double(payload_bytes) / records.size(),
+             double(payload_bytes) / records.size() + 160, double(disk) / size);
+
+  auto ro = Ledger::OpenReadOnly(dir.string()).value();
+  VerifyOptions vo;
+  vo.trusted_keys = {VerifierKey::FromSigningKey(*Options().signing_key)};
+  auto start = Clock::now();
+  auto report = ro->Verify(vo);
+  double secs = Seconds(start, Clock::now());
+  fmt::print("verify (1 core): {:.0f} entries/s ({}; {:.2f} s)\n", report.entries / secs,
+             report.Summary(), secs);
+  vo.deep = true;
+  start = Clock::now();
+  report = ro->Verify(vo);
+  secs = Seconds(start, Clock::now());
+  fmt::print("verify --deep (1 core): {:.0f} entries/s\n", report.entries / secs);
+
+  std::mt19937_64 rng(7);
+  uint64_t tree = ro->CheckpointSizes().value().back();
+  const int kProofs = 20000;
+  start = Clock::now();
+  size_t bytes = 0;
+  for (int i = 0; i < kProofs; ++i) bytes += ro->InclusionProof(rng() % tree).value().size();
+  double proof_us = Seconds(start, Clock::now()) * 1e6 / kProofs;
+  start = Clock::now();
+  for (int i = 0; i < kProofs; ++i) bytes += ro->InclusionPath(rng() % tree, tree).value().size();
+  double path_us = Seconds(start, Clock::now()) * 1e6 / kProofs;
+  fmt::print("inclusion proof (tlog-proof text, tree {}): {:.1f} us; audit path only: {:.1f} us\n",
+             tree, proof_us, path_us);
+  start = Clock::now();
+  for (int i = 0; i < 2000; ++i) bytes += ro->ConsistencyPath(1 + rng() % (tree - 1), tree).value().size();
+  fmt::print("consistency path: {:.1f} us\n", Seconds(start, Clock::now()) * 1e6 / 2000);
+  ro.reset();
+  fs::remove_all(dir);
+  return bytes == 0;
+}

@@ -1,0 +1,64 @@
+// `arbiter serve`: the decision daemon (AuthZEN and native HTTP APIs, every decision recorded
+// in the ledger). Flags only; daemon/run.cc does the work.
+#include "cli/command.h"
+#include "daemon/run.h"
+
+namespace arbiter::cli {
+namespace {
+
+std::function<int()> SetupServe(CLI::App& parent) {
+  auto o = std::make_shared<daemon::DaemonOptions>();
+  CLI::App* cmd = parent.add_subcommand(
+      "serve", "Run the decision daemon: AuthZEN and native HTTP APIs, every decision recorded");
+  cmd->set_config("--config", "", "Read flags from a TOML/INI file (keys are the long flag names)");
+  cmd->add_option("-p,--policies", o->policy_files.policy_paths,
+                  "Policy files or folders (*.arbiter)");
+  cmd->add_option("-b,--bundle", o->policy_files.bundle_path, "A compiled policy bundle");
+  cmd->add_option("--schema", o->policy_files.schema_path, "Schema for the policies");
+  cmd->add_option("-d,--data", o->policy_files.data_paths,
+                  "Entity data (JSON); may repeat, files are merged");
+  cmd->add_option("--ledger", o->ledger_dir, "Ledger directory (created if missing)")->required();
+  cmd->add_option("--key", o->key_file,
+                  "Ledger signing key file (default: a development key in the ledger directory)");
+  cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Worker threads (0: one per core)")
+      ->capture_default_str();
+  cmd->add_option("--durability", o->durability, "Ledger durability")
+      ->check(CLI::IsMember({"sync", "batch", "none"}))
+      ->capture_default_str();
+  cmd->add_option("--tls-cert", o->tls_cert_file, "TLS certificate chain (PEM)");
+  cmd->add_option("--tls-key", o->tls_key_file, "TLS private key (PEM)");
+  cmd->add_option("--admin-token-file", o->admin_token_file,
+                  "File holding the bearer token for the admin API (/v1/policies)");
+  cmd->add_option("--body-limit", o->body_limit, "Largest request body in bytes (413 above)")
+      ->capture_default_str();
+  cmd->add_option("--header-timeout-ms", o->header_timeout_ms,
+                  "Close a connection whose request header is not complete in this time")
+      ->capture_default_str();
+  cmd->add_option("--body-timeout-ms", o->body_timeout_ms,
+                  "Close a connection whose request body is not complete in this time")
+      ->capture_default_str();
+  cmd->add_flag("--no-playground", [o](int64_t) { o->playground = false; },
+                "Disable the playground page and its endpoints (production)");
+  cmd->add_option("--playground-dir", o->playground_dir, "Folder of the playground page");
+  cmd->add_option("--stdlib-dir", o->stdlib_dir, "Policy packs offered as playground examples");
+  cmd->add_option("--port-file", o->port_file, "Write HOST:PORT here once listening");
+  return [o, cmd] {
+    if (o->policy_files.policy_paths.empty() == o->policy_files.bundle_path.empty()) {
+      std::fputs("error: give either --policies or --bundle\n", stderr);
+      return kExitFailure;
+    }
+    if (o->tls_cert_file.empty() != o->tls_key_file.empty()) {
+      std::fputs("error: --tls-cert and --tls-key go together\n", stderr);
+      return kExitFailure;
+    }
+    (void)cmd;
+    return daemon::RunDaemon(*o);
+  };
+}
+
+ARBITER_COMMAND("serve", SetupServe);
+
+}  // namespace
+}  // namespace arbiter::cli

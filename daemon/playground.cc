@@ -1,0 +1,206 @@
+#include "daemon/playground.h"
+
+#include <arbiter/decision.h>
+#include <arbiter/engine.h>
+#include <arbiter/request.h>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "daemon/json_input.h"
+#include "daemon/policy_state.h"
+#include "daemon/responses.h"
+#include "daemon/service.h"
+#include "daemon/static_files.h"
+#include "recorder/recorder.h"
+
+namespace arbiter::daemon {
+
+namespace fs = std::filesystem;
+namespace http = boost::beast::http;
+
+namespace {
+
+std::optional<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Playground>> Playground::Create(PlaygroundOptions options) {
+  std::unique_ptr<Playground> playground(new Playground(std::move(options)));
+  auto key = ledger::SigningKey::Generate("arbiter-playground");
+  if (!key.ok()) return key.status();
+  ledger::LedgerOptions ledger_options;
+  ledger_options.durability = ledger::Durability::kNone;
+  ledger_options.signing_key = std::move(key).value();
+  ledger_options.checkpoint_every_entries = 1;
+  auto scratch = ledger::Ledger::OpenWithStorage(ledger::NewMemoryStorage(), ledger_options);
+  if (!scratch.ok()) return scratch.status();
+  playground->scratch_ = std::move(scratch).value();
+  return playground;
+}
+
+void Playground::Close() {
+  if (scratch_) (void)scratch_->Close();
+}
+
+void Playground::HandleExamples(HttpRequest&, Reply reply) {
+  nlohmann::json examples = nlohmann::json::array();
+  std::error_code ec;
+  std::vector<fs::path> packs;
+  for (const auto& entry : fs::directory_iterator(options_.stdlib_dir, ec)) {
+    if (entry.is_directory() && fs::exists(entry.path() / "playground-request.json")) {
+      packs.push_back(entry.path());
+    }
+  }
+  std::sort(packs.begin(), packs.end());
+  for (const auto& pack : packs) {
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(pack, ec)) {
+      std::string name = entry.path().filename().string();
+      if (name.ends_with(".arbiter") && !name.ends_with("_test.arbiter")) {
+        files.push_back(entry.path());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    std::string policy;
+    for (const auto& file : files) {
+      if (auto text = ReadFile(file)) {
+        if (!policy.empty()) policy += "\n";
+        policy += *text;
+      }
+    }
+    examples.push_back({{"name", pack.filename().string()},
+                        {"policy", policy},
+                        {"entities", ReadFile(pack / "entities.json").value_or("[]")},
+                        {"request", ReadFile(pack / "playground-request.json").value_or("{}")}});
+  }
+  reply(JsonResponse(200, examples));
+}
+
+void Playground::HandleEvaluate(HttpRequest& req, Reply reply) {
+  nlohmann::json body;
+  JsonInputError error;
+  if (!ParseJsonBody(Sv(req[http::field::content_type]), req.body(), &body, &error)) {
+    return reply(ErrorResponse(error.status, error.code, error.message));
+  }
+  auto text_of = [&](const char* name, std::string* out) {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) return true;
+    if (!it->is_string()) return false;
+    *out = it->get<std::string>();
+    return true;
+  };
+  std::string policy, entities_text, request_text;
+  if (!body.is_object() || !text_of("policy", &policy) || !text_of("entities", &entities_text) ||
+      !text_of("request", &request_text)) {
+    return reply(ErrorResponse(400, "invalid_request",
+                               R"(body must be {"policy": text, "entities": text, "request": text})"));
+  }
+  nlohmann::json res = {{"ok", false},
+                        {"diagnostics", nlohmann::json::array()},
+                        {"decision", nullptr},
+                        {"disassembly", nullptr},
+                        {"receipt", nullptr},
+                        {"input_errors", nlohmann::json::array()}};
+  CompileResult compiled = Engine::CompileSources({{"policy.arbiter", policy}});
+  res["diagnostics"] = DiagnosticsJson(compiled.diagnostics);
+  EntityStore entities;
+  if (!entities_text.empty()) {
+    auto store = EntityStore::FromJson(entities_text, "entities");
+    if (store.ok()) {
+      entities = std::move(store).value();
+    } else {
+      res["input_errors"].push_back({{"where", "entities"}, {"message", store.status().message()}});
+    }
+  }
+  std::optional<Request> request;
+  nlohmann::json request_json;
+  JsonInputError request_error;
+  if (!ParseJsonText(request_text, &request_json, &request_error)) {
+    res["input_errors"].push_back({{"where", "request"}, {"message", request_error.message}});
+  } else {
+    auto parsed = Request::FromJson(request_text, "request");
+    if (parsed.ok()) {
+      request.emplace(std::move(parsed).value());
+    } else {
+      res["input_errors"].push_back({{"where", "request"}, {"message", parsed.status().message()}});
+    }
+  }
+  if (!compiled.ok() || !compiled.engine) return reply(JsonResponse(200, res));
+  res["disassembly"] = compiled.engine->Disassemble();
+  if (!res["input_errors"].empty() || !request) return reply(JsonResponse(200, res));
+
+  Decision decision;
+  DecideOptions options;
+  options.explain = true;
+  Status st = compiled.engine->Decide(*request, entities, options, &decision);
+  if (!st.ok()) {
+    res["input_errors"].push_back({{"where", "request"}, {"message", st.message()}});
+    return reply(JsonResponse(200, res));
+  }
+  res["decision"] = nlohmann::json::parse(decision.ToJson());
+  auto built = recorder::MakeDecisionRecord(decision, request_text);
+  if (built.ok()) {
+    auto receipt = scratch_->Append(std::move(built).value());
+    if (receipt.ok()) res["receipt"] = nlohmann::json::parse(ReceiptJson(*receipt));
+  }
+  res["ok"] = true;
+  reply(JsonResponse(200, res));
+}
+
+void Playground::HandleCheckpoint(HttpRequest&, Reply reply) {
+  (void)scratch_->MakeCheckpoint();
+  auto note = scratch_->LatestCheckpoint();
+  if (!note.ok()) {
+    return reply(ErrorResponse(404, "no_checkpoint", "the scratch ledger is empty"));
+  }
+  reply(TextResponse(200, std::move(note).value()));
+}
+
+void Playground::HandleProof(HttpRequest& req, Reply reply) {
+  auto seq_text = QueryParam(Sv(req.target()), "seq");
+  if (!seq_text || seq_text->empty() || seq_text->size() > 19 ||
+      seq_text->find_first_not_of("0123456789") != std::string::npos) {
+    return reply(ErrorResponse(400, "invalid_request", "seq must be a decimal sequence number"));
+  }
+  uint64_t seq = std::stoull(*seq_text);
+  if (seq >= scratch_->Size()) {
+    return reply(ErrorResponse(404, "not_found", fmt::format("no entry {}", seq)));
+  }
+  auto proof = scratch_->InclusionProof(seq);
+  if (!proof.ok()) {
+    (void)scratch_->MakeCheckpoint();
+    proof = scratch_->InclusionProof(seq);
+  }
+  if (!proof.ok()) return reply(ErrorResponse(503, "no_proof", proof.status().ToString()));
+  reply(TextResponse(200, std::move(proof).value()));
+}
+
+void Playground::AddRoutes(Router& router) {
+  using V = http::verb;
+  router.Add(V::get, "/playground", [this](HttpRequest&, Reply reply) {
+    reply(ServeStaticFile(options_.page_dir, "index.html"));
+  });
+  router.AddPrefix(V::get, "/playground/", [this](HttpRequest& req, Reply reply) {
+    std::string_view path = TargetPath(Sv(req.target()));
+    reply(ServeStaticFile(options_.page_dir, path.substr(std::string_view("/playground/").size())));
+  });
+  router.Add(V::get, "/v1/playground/examples",
+             [this](HttpRequest& req, Reply reply) { HandleExamples(req, std::move(reply)); });
+  router.Add(V::post, "/v1/playground/evaluate",
+             [this](HttpRequest& req, Reply reply) { HandleEvaluate(req, std::move(reply)); });
+  router.Add(V::get, "/v1/playground/ledger/checkpoint",
+             [this](HttpRequest& req, Reply reply) { HandleCheckpoint(req, std::move(reply)); });
+  router.Add(V::get, "/v1/playground/ledger/proof",
+             [this](HttpRequest& req, Reply reply) { HandleProof(req, std::move(reply)); });
+}
+
+}  // namespace arbiter::daemon

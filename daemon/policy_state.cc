@@ -1,0 +1,89 @@
+#include "daemon/policy_state.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace arbiter::daemon {
+
+Result<EntityStore> LoadEntityFiles(const std::vector<std::string>& paths) {
+  if (paths.empty()) return EntityStore();
+  if (paths.size() == 1) return EntityStore::FromFile(paths[0]);
+  nlohmann::json merged = nlohmann::json::array();
+  std::map<std::string, nlohmann::json> seen;  // uid → entity, to drop identical duplicates
+  for (const auto& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::NotFound(fmt::format("cannot read entity data '{}'", path));
+    std::stringstream text;
+    text << in.rdbuf();
+    // Parse each file alone first so its errors carry its own name and position.
+    auto alone = EntityStore::FromJson(text.str(), path);
+    if (!alone.ok()) return alone.status();
+    nlohmann::json array = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!array.is_array()) {
+      return Status::InvalidArgument(fmt::format("{}: entity data must be a JSON array", path));
+    }
+    for (auto& entity : array) {
+      std::string uid = entity.is_object() && entity.contains("uid") ? entity["uid"].dump() : "";
+      if (auto it = seen.find(uid); !uid.empty() && it != seen.end()) {
+        if (it->second == entity) continue;
+        return Status::InvalidArgument(
+            fmt::format("{}: entity {} differs from its copy in an earlier data file", path, uid));
+      }
+      if (!uid.empty()) seen.emplace(uid, entity);
+      merged.push_back(std::move(entity));
+    }
+  }
+  return EntityStore::FromJson(merged.dump(), "<merged entity data>");
+}
+
+PolicyLoad LoadPolicyFiles(const PolicyFiles& files) {
+  PolicyLoad load;
+  auto entities = LoadEntityFiles(files.data_paths);
+  if (!entities.ok()) {
+    load.error.status = entities.status();
+    return load;
+  }
+  std::optional<Engine> engine;
+  if (!files.bundle_path.empty()) {
+    auto loaded = Engine::LoadBundleFile(files.bundle_path);
+    if (!loaded.ok()) {
+      load.error.status = loaded.status();
+      return load;
+    }
+    engine.emplace(std::move(loaded).value());
+  } else {
+    CompileOptions options;
+    if (!files.schema_path.empty()) options.schema_path = files.schema_path;
+    CompileResult compiled = Engine::Compile(files.policy_paths, options);
+    if (!compiled.ok() || !compiled.engine) {
+      load.error.status = compiled.status.ok() ? Status::Internal("no engine") : compiled.status;
+      load.error.diagnostics = compiled.diagnostics;
+      load.error.formatted = compiled.FormattedDiagnostics();
+      return load;
+    }
+    engine = std::move(compiled.engine);
+  }
+  load.state = std::make_shared<PolicyState>(
+      PolicyState{std::move(*engine), std::move(entities).value(), 0});
+  return load;
+}
+
+nlohmann::json DiagnosticsJson(const std::vector<Diagnostic>& diagnostics) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : diagnostics) {
+    out.push_back({{"path", d.path},
+                   {"line", d.line},
+                   {"column", d.column},
+                   {"end_line", d.end_line},
+                   {"end_column", d.end_column},
+                   {"severity", d.severity},
+                   {"code", d.code},
+                   {"message", d.message}});
+  }
+  return out;
+}
+
+}  // namespace arbiter::daemon

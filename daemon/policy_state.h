@@ -1,0 +1,54 @@
+// The policies the daemon decides with: a compiled Engine plus the entity data, loaded from
+// disk (start-up, SIGHUP) or sent to the admin API. A PolicyState is immutable; the daemon
+// swaps whole states atomically, and a request keeps the state it started with alive until it
+// is answered, so in-flight requests finish on the old version.
+#pragma once
+
+#include <arbiter/engine.h>
+#include <arbiter/entities.h>
+#include <arbiter/status.h>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace arbiter::daemon {
+
+struct PolicyState {
+  Engine engine;
+  EntityStore entities;
+  uint64_t activation_seq = 0;  // the ledger entry that recorded this activation
+};
+
+// Where policies come from on disk.
+struct PolicyFiles {
+  std::vector<std::string> policy_paths;  // files or folders of *.arbiter
+  std::string bundle_path;                // or a compiled bundle
+  std::string schema_path;                // optional
+  std::vector<std::string> data_paths;    // entity JSON files, merged
+};
+
+// A load that failed: a message and, for compile errors, the structured diagnostics.
+struct PolicyLoadError {
+  Status status;
+  std::vector<Diagnostic> diagnostics;
+  std::string formatted;  // all diagnostics as compiler text, for the log
+};
+
+struct PolicyLoad {
+  std::shared_ptr<PolicyState> state;  // null on failure
+  PolicyLoadError error;
+};
+
+PolicyLoad LoadPolicyFiles(const PolicyFiles& files);
+
+// Entity JSON files (each an array of entities) merged into one store. The same entity in two
+// files is kept once when both copies are identical, and is an error when they differ.
+Result<EntityStore> LoadEntityFiles(const std::vector<std::string>& paths);
+
+// [{path,line,column,end_line,end_column,severity,code,message}] as the playground shows them.
+nlohmann::json DiagnosticsJson(const std::vector<Diagnostic>& diagnostics);
+
+}  // namespace arbiter::daemon

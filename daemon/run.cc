@@ -1,0 +1,280 @@
+#include "daemon/run.h"
+
+#include <arbiter/ledger.h>
+#include <fmt/format.h>
+
+#include <boost/asio/signal_set.hpp>
+
+#include <condition_variable>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "daemon/log.h"
+#include "daemon/metrics.h"
+#include "daemon/playground.h"
+#include "daemon/router.h"
+#include "daemon/service.h"
+
+namespace arbiter::daemon {
+
+namespace fs = std::filesystem;
+
+bool ParseListen(std::string_view listen, std::string* host, uint16_t* port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view port_text = listen.substr(colon + 1);
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return false;
+  }
+  unsigned long value = std::stoul(std::string(port_text));
+  if (value > 65535) return false;
+  std::string_view h = listen.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  *host = std::string(h);
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
+
+namespace {
+
+// The signing key: --key, or a development key kept in the ledger directory. A new
+// development key is written next to the ledger only after the ledger has been created, since
+// the ledger refuses a directory that holds something other than a ledger.
+struct ObtainedKey {
+  ledger::SigningKey key;
+  bool write_after_open = false;
+};
+
+Result<ObtainedKey> ObtainKey(const DaemonOptions& options) {
+  if (!options.key_file.empty()) {
+    auto key = ledger::SigningKey::LoadFile(options.key_file);
+    if (!key.ok()) return key.status();
+    return ObtainedKey{std::move(key).value(), false};
+  }
+  fs::path key_path = fs::path(options.ledger_dir) / "arbiter-dev.key";
+  if (fs::exists(key_path)) {
+    LogWarning("no --key given: using the development key {} (not for production)",
+               key_path.string());
+    auto key = ledger::SigningKey::LoadFile(key_path.string());
+    if (!key.ok()) return key.status();
+    return ObtainedKey{std::move(key).value(), false};
+  }
+  auto key = ledger::SigningKey::Generate("arbiter-dev");
+  if (!key.ok()) return key.status();
+  return ObtainedKey{std::move(key).value(), true};
+}
+
+Result<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(fmt::format("cannot read admin token file '{}'", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token = text.str();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  size_t start = 0;
+  while (start < token.size() && std::isspace(static_cast<unsigned char>(token[start]))) ++start;
+  token = token.substr(start);
+  if (token.size() < 16) {
+    return Status::InvalidArgument(
+        fmt::format("the admin token in '{}' is shorter than 16 characters", path));
+  }
+  return token;
+}
+
+// Stop and reload requests from the signal handler to the main thread.
+struct Control {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool stop = false;
+  int reloads = 0;
+  int stop_signal = 0;
+};
+
+void WaitForSignals(boost::asio::signal_set& signals, Control& control) {
+  signals.async_wait([&signals, &control](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    {
+      std::lock_guard lock(control.mutex);
+      if (signal == SIGHUP) {
+        ++control.reloads;
+      } else {
+        control.stop = true;
+        control.stop_signal = signal;
+      }
+    }
+    control.cv.notify_all();
+    if (signal == SIGHUP) WaitForSignals(signals, control);
+  });
+}
+
+}  // namespace
+
+int RunDaemon(const DaemonOptions& options) {
+  // A write past a file-size limit must become a ledger error (fail closed), not a crash.
+  std::signal(SIGXFSZ, SIG_IGN);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  HttpServerOptions http;
+  if (!ParseListen(options.listen, &http.host, &http.port)) {
+    LogError("--listen must be HOST:PORT, not '{}'", options.listen);
+    return 1;
+  }
+  http.threads = options.threads > 0
+                     ? options.threads
+                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  http.body_limit = options.body_limit;
+  http.header_timeout = std::chrono::milliseconds(options.header_timeout_ms);
+  http.body_timeout = std::chrono::milliseconds(options.body_timeout_ms);
+  if (!options.tls_cert_file.empty()) http.tls_cert_file = options.tls_cert_file;
+  if (!options.tls_key_file.empty()) http.tls_key_file = options.tls_key_file;
+
+  auto durability = ledger::ParseDurability(options.durability);
+  if (!durability.ok()) {
+    LogError("{}", durability.status().message());
+    return 1;
+  }
+  std::string admin_token;
+  if (!options.admin_token_file.empty()) {
+    auto token = ReadToken(options.admin_token_file);
+    if (!token.ok()) {
+      LogError("{}", token.status().message());
+      return 1;
+    }
+    admin_token = std::move(token).value();
+  } else {
+    LogInfo("no --admin-token-file: the admin API (/v1/policies) answers 401");
+  }
+
+  auto key = ObtainKey(options);
+  if (!key.ok()) {
+    LogError("cannot get the ledger signing key: {}", key.status().ToString());
+    return 1;
+  }
+  ledger::LedgerOptions ledger_options;
+  ledger_options.durability = *durability;
+  ledger_options.signing_key = key->key;
+  auto opened = ledger::Ledger::Open(options.ledger_dir, ledger_options);
+  if (!opened.ok()) {
+    LogError("cannot open the ledger at '{}': {}", options.ledger_dir,
+             opened.status().ToString());
+    return 1;
+  }
+  if (key->write_after_open) {
+    auto written = ledger::WriteKeyFiles(key->key, options.ledger_dir);
+    if (!written.ok()) {
+      LogError("cannot write the development key: {}", written.status().ToString());
+      return 1;
+    }
+    LogWarning("no --key given: created a development key {} with public key {} "
+               "(not for production; use `arbiter keygen` and --key)",
+               written->first, written->second);
+  }
+  std::unique_ptr<ledger::Ledger> ledger = std::move(opened).value();
+  LogInfo("ledger {} open ({} entries, durability {}, origin '{}')", options.ledger_dir,
+          ledger->Size(), options.durability, ledger->origin());
+
+  Metrics metrics;
+  ServiceOptions service_options;
+  service_options.policy_files = options.policy_files;
+  service_options.admin_token = admin_token;
+  DecisionService service(service_options, ledger.get(), &metrics);
+
+  PolicyLoad load = LoadPolicyFiles(options.policy_files);
+  if (!load.state) {
+    if (!load.error.formatted.empty()) std::fputs(load.error.formatted.c_str(), stderr);
+    LogError("cannot load the policies: {}", load.error.status.ToString());
+    (void)ledger->Close();
+    return 1;
+  }
+  if (Status st = service.Activate(std::move(load.state), "daemon start"); !st.ok()) {
+    LogError("{}", st.ToString());
+    (void)ledger->Close();
+    return 1;
+  }
+
+  Router router;
+  service.AddRoutes(router);
+  std::unique_ptr<Playground> playground;
+  if (options.playground) {
+    PlaygroundOptions pg;
+    pg.page_dir = options.playground_dir.empty() ? ARBITER_PLAYGROUND_DIR : options.playground_dir;
+    pg.stdlib_dir = options.stdlib_dir.empty() ? ARBITER_STDLIB_DIR : options.stdlib_dir;
+    auto created = Playground::Create(pg);
+    if (!created.ok()) {
+      LogError("cannot start the playground: {}", created.status().ToString());
+      (void)ledger->Close();
+      return 1;
+    }
+    playground = std::move(created).value();
+    playground->AddRoutes(router);
+  }
+
+  auto server_or = HttpServer::Create(
+      http, [&router](HttpRequest& req, Reply reply) { router.Route(req, std::move(reply)); },
+      [&metrics](unsigned status, double seconds) {
+        metrics.RecordResponse(status);
+        metrics.RecordRequestLatency(seconds);
+      });
+  if (!server_or.ok()) {
+    LogError("{}", server_or.status().ToString());
+    (void)ledger->Close();
+    return 1;
+  }
+  auto server = std::move(server_or).value();
+  std::string scheme = server->tls() ? "https" : "http";
+  std::string host_for_url = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
+  std::string base_url = fmt::format("{}://{}:{}", scheme, host_for_url, server->port());
+  service.set_public_base_url(base_url);  // named in the AuthZEN metadata
+
+  Control control;
+  boost::asio::signal_set signals(server->io_context(), SIGTERM, SIGINT, SIGHUP);
+  WaitForSignals(signals, control);
+  server->Start();
+  LogInfo("arbiter serving on {} ({} threads{}{})", base_url, http.threads,
+          server->tls() ? ", TLS" : "", options.playground ? ", playground at /playground" : "");
+  if (!options.port_file.empty()) {
+    std::ofstream(options.port_file) << http.host << ":" << server->port() << "\n";
+  }
+
+  int handled_reloads = 0;
+  int stop_signal = 0;
+  for (;;) {
+    std::unique_lock lock(control.mutex);
+    control.cv.wait(lock, [&] { return control.stop || control.reloads > handled_reloads; });
+    if (control.stop) {
+      stop_signal = control.stop_signal;
+      break;
+    }
+    int pending = control.reloads;
+    lock.unlock();
+    LogInfo("SIGHUP: reloading policies from disk");
+    (void)service.ReloadFromDisk("SIGHUP reload");
+    handled_reloads = pending;
+  }
+
+  LogInfo("{}: stopping: no new connections, finishing in-flight requests",
+          stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+  service.set_draining();
+  server->BeginDrain();
+  if (!server->WaitDrained(std::chrono::seconds(30))) {
+    LogWarning("some connections were still busy after 30 s; closing them");
+  }
+  boost::system::error_code ignored;
+  signals.cancel(ignored);
+  Status closed = ledger->Close();
+  if (playground) playground->Close();
+  server->Stop();
+  if (!closed.ok()) {
+    LogError("closing the ledger failed: {}", closed.ToString());
+    return 1;
+  }
+  LogInfo("ledger flushed with a final checkpoint ({} entries); bye", ledger->Size());
+  return 0;
+}
+
+}  // namespace arbiter::daemon

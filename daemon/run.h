@@ -1,0 +1,40 @@
+// `arbiter serve` as a library call: opens the ledger (making a development key when none is
+// given), loads and records the policies, serves until SIGTERM/SIGINT, reloads on SIGHUP, and
+// shuts down gracefully (stop accepting, finish in-flight requests, flush, final checkpoint).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/http_server.h"
+#include "daemon/policy_state.h"
+
+namespace arbiter::daemon {
+
+struct DaemonOptions {
+  PolicyFiles policy_files;
+  std::string ledger_dir;
+  std::string key_file;           // empty: a development key in the ledger directory
+  std::string durability = "sync";
+  std::string listen = "127.0.0.1:8181";
+  int threads = 0;                // 0: one per core
+  size_t body_limit = 1 << 20;
+  int header_timeout_ms = 30'000;
+  int body_timeout_ms = 30'000;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string admin_token_file;
+  bool playground = true;
+  std::string playground_dir;     // empty: the source tree's playground/
+  std::string stdlib_dir;         // empty: the source tree's stdlib-policies/
+  // Written with "host:port\n" once listening (tests use --listen 127.0.0.1:0 and read it).
+  std::string port_file;
+};
+
+// Runs until a stop signal; returns the process exit code (0 after a clean shutdown).
+int RunDaemon(const DaemonOptions& options);
+
+// "host:port" → parts; the port may be 0. False on a malformed address.
+bool ParseListen(std::string_view listen, std::string* host, uint16_t* port);
+
+}  // namespace arbiter::daemon

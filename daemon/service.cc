@@ -1,0 +1,661 @@
+#include "daemon/service.h"
+
+#include <arbiter/decision.h>
+#include <arbiter/request.h>
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "common/encoding.h"
+#include "recorder/recorder.h"
+#include "daemon/authzen.h"
+#include "daemon/json_input.h"
+#include "daemon/log.h"
+#include "daemon/responses.h"
+
+namespace arbiter::daemon {
+
+namespace http = boost::beast::http;
+using Clock = std::chrono::steady_clock;
+
+std::string ReceiptJson(const ledger::Receipt& receipt) {
+  nlohmann::json j = {{"seq", receipt.seq},
+                      {"entry_hash", receipt.entry_hash},
+                      {"decision_id", receipt.decision_id}};
+  return j.dump();
+}
+
+struct DecisionService::Decided {
+  std::shared_ptr<const PolicyState> state;  // the version that decided, alive until answered
+  bool allow = false;
+  ledger::Record record;
+  std::string native_prefix;   // `arbiter eval` JSON without its closing brace
+  std::string authzen_prefix;  // {"decision":B,"context":{...  without the closing braces
+  std::string bundle;
+  Clock::time_point appended;
+};
+
+namespace {
+
+// Parses the body as JSON or answers the 4xx itself.
+bool ReadJson(const HttpRequest& req, Reply& reply, nlohmann::json* out) {
+  JsonInputError error;
+  if (!ParseJsonBody(Sv(req[http::field::content_type]), req.body(), out, &error)) {
+    reply(ErrorResponse(error.status, error.code, error.message));
+    return false;
+  }
+  return true;
+}
+
+std::string FailClosedMessage(const Status& status) {
+  return fmt::format("the decision could not be recorded in the ledger, so it is denied: {}",
+                     status.ToString());
+}
+
+HttpResponse RawJson(unsigned status, std::string body) {
+  return TextResponse(status, std::move(body), "application/json");
+}
+
+// 'true' for ?name=true / ?name=1.
+bool QueryFlag(const HttpRequest& req, std::string_view name) {
+  auto v = QueryParam(Sv(req.target()), name);
+  return v && (*v == "true" || *v == "1" || v->empty());
+}
+
+}  // namespace
+
+DecisionService::DecisionService(ServiceOptions options, ledger::Ledger* ledger, Metrics* metrics)
+    : options_(std::move(options)), ledger_(ledger), metrics_(metrics) {}
+
+Status DecisionService::Activate(std::shared_ptr<PolicyState> state, std::string_view activated_by,
+                                 std::string_view reason) {
+  std::lock_guard activation(activation_mutex_);
+  auto built = recorder::MakePolicyRecord(state->engine, std::string(activated_by),
+                                          std::string(reason));
+  if (!built.ok()) return built.status();
+  auto receipt = ledger_->Append(std::move(built).value());
+  if (!receipt.ok()) {
+    NoteLedgerResult(receipt.status(), 0);
+    return Status(receipt.status().code(),
+                  fmt::format("cannot record the policy activation: {}",
+                              receipt.status().message()));
+  }
+  state->activation_seq = receipt->seq;
+  {
+    std::lock_guard lock(policy_mutex_);
+    policy_ = std::move(state);
+  }
+  LogInfo("policies active: bundle {} ({} rules), activation recorded at seq {} by {}",
+          policy_->engine.digest(), policy_->engine.rules().size(), receipt->seq, activated_by);
+  return Status::Ok();
+}
+
+Status DecisionService::ReloadFromDisk(std::string_view activated_by) {
+  PolicyLoad load = LoadPolicyFiles(options_.policy_files);
+  if (!load.state) {
+    metrics_->RecordPolicyReload(false);
+    LogError("policy reload failed, keeping bundle {}: {}{}",
+             policy() ? policy()->engine.digest() : "(none)", load.error.status.ToString(),
+             load.error.formatted.empty() ? "" : "\n" + load.error.formatted);
+    return load.error.status;
+  }
+  Status st = Activate(std::move(load.state), activated_by);
+  metrics_->RecordPolicyReload(st.ok());
+  if (!st.ok()) LogError("policy reload failed: {}", st.ToString());
+  return st;
+}
+
+bool DecisionService::ready(std::string* why) const {
+  if (draining_.load()) {
+    *why = "shutting down";
+    return false;
+  }
+  if (!policy()) {
+    *why = "no policies loaded";
+    return false;
+  }
+  if (!ledger_writable_.load()) {
+    std::lock_guard lock(ledger_error_mutex_);
+    *why = "ledger not writable: " + ledger_error_;
+    return false;
+  }
+  return true;
+}
+
+void DecisionService::NoteLedgerResult(const Status& status, double seconds) {
+  if (status.ok()) {
+    metrics_->RecordLedgerAppend(seconds);
+    if (!ledger_writable_.exchange(true)) LogInfo("ledger writable again");
+    return;
+  }
+  metrics_->RecordLedgerFailure();
+  {
+    std::lock_guard lock(ledger_error_mutex_);
+    ledger_error_ = status.ToString();
+  }
+  if (ledger_writable_.exchange(false)) {
+    LogError("ledger append failed; answering deny until it recovers (fail closed): {}",
+             status.ToString());
+  }
+}
+
+bool DecisionService::DecideOne(const PolicyState& state, const nlohmann::json& request,
+                                bool explain, Decided* out, std::string* error) const {
+  if (!CheckEvaluationShape(request, error)) return false;
+  std::string request_text = request.dump();
+  auto parsed = Request::FromJson(request_text, "request");
+  if (!parsed.ok()) {
+    *error = parsed.status().message();
+    return false;
+  }
+  thread_local Decision decision;
+  DecideOptions options;
+  options.explain = explain;
+  Status st = state.engine.Decide(*parsed, state.entities, options, &decision);
+  if (!st.ok()) {
+    *error = st.message();
+    return false;
+  }
+  out->allow = decision.allow;
+  out->bundle = std::string(decision.bundle);
+  out->native_prefix = decision.ToJson();
+  out->native_prefix.pop_back();  // the closing brace; the receipt goes before it
+
+  // The AuthZEN context carries the same reasons, obligations and errors as the record.
+  nlohmann::json reasons = nlohmann::json::array();
+  nlohmann::json obligations = nlohmann::json::array();
+  nlohmann::json errors = nlohmann::json::array();
+  for (const auto& r : decision.reasons) {
+    reasons.push_back({{"rule", r.rule}, {"message", r.message}});
+  }
+  for (const auto& o : decision.obligations) {
+    nlohmann::json payload = nlohmann::json::parse(o.payload_json, nullptr, false);
+    if (payload.is_discarded()) payload = nullptr;
+    obligations.push_back(
+        {{"name", o.name}, {"rule", o.rule}, {"advice", o.advice}, {"payload", payload}});
+  }
+  for (const auto& e : decision.errors) {
+    errors.push_back({{"rule", e.rule}, {"message", e.message}});
+  }
+  out->authzen_prefix = fmt::format(
+      R"({{"decision":{},"context":{{"reasons":{},"obligations":{},"errors":{},"bundle":{})",
+      decision.allow ? "true" : "false", reasons.dump(), obligations.dump(), errors.dump(),
+      nlohmann::json(out->bundle).dump());
+  auto built = recorder::MakeDecisionRecord(decision, request_text);
+  if (!built.ok()) {
+    *error = built.status().message();
+    return false;
+  }
+  out->record = std::move(built).value();
+  return true;
+}
+
+void DecisionService::Record(Decided& decided, std::function<void(Result<ledger::Receipt>)> done) {
+  decided.appended = Clock::now();
+  auto appended = decided.appended;
+  ledger_->AppendAsync(std::move(decided.record),
+                       [this, appended, done = std::move(done)](Result<ledger::Receipt> r) {
+                         std::chrono::duration<double> took = Clock::now() - appended;
+                         NoteLedgerResult(r.status(), took.count());
+                         if (r.ok()) {
+                           // Group commit size: how far the committed size moved since the
+                           // last callback (callbacks of one group see the same size).
+                           uint64_t size = ledger_->Size();
+                           if (size != last_committed_size_) {
+                             if (last_committed_size_ != 0 && size > last_committed_size_) {
+                               metrics_->RecordLedgerBatch(size - last_committed_size_);
+                             }
+                             last_committed_size_ = size;
+                           }
+                         }
+                         done(std::move(r));
+                       });
+}
+
+void DecisionService::HandleEvaluation(HttpRequest& req, Reply reply) {
+  nlohmann::json body;
+  if (!ReadJson(req, reply, &body)) return;
+  auto state = policy();
+  if (!state) return reply(ErrorResponse(503, "not_ready", "no policies loaded"));
+  auto decided = std::make_shared<Decided>();
+  decided->state = state;
+  std::string error;
+  if (!DecideOne(*state, body, false, decided.get(), &error)) {
+    return reply(ErrorResponse(400, "invalid_request", error));
+  }
+  Record(*decided, [this, decided, reply](Result<ledger::Receipt> r) {
+    if (!r.ok()) {
+      metrics_->RecordDecision(false);
+      nlohmann::json res = {
+          {"decision", false},
+          {"context",
+           {{"error",
+             {{"status", 503}, {"code", "ledger_unavailable"},
+              {"message", FailClosedMessage(r.status())}}}}}};
+      return reply(JsonResponse(503, res));
+    }
+    metrics_->RecordDecision(decided->allow);
+    std::string out = std::move(decided->authzen_prefix);
+    out += fmt::format(R"(,"decision_id":{},"receipt":{}}}}})",
+                       nlohmann::json(r->decision_id).dump(), ReceiptJson(*r));
+    reply(RawJson(200, std::move(out)));
+  });
+}
+
+void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply) {
+  nlohmann::json body;
+  if (!ReadJson(req, reply, &body)) return;
+  std::string error;
+  auto plan = PlanEvaluations(body, &error);
+  if (!plan) return reply(ErrorResponse(400, "invalid_request", error));
+  if (plan->single) {
+    // No evaluations array: answered exactly as /access/v1/evaluation.
+    req.body() = plan->items.front().dump();
+    return HandleEvaluation(req, std::move(reply));
+  }
+  auto state = policy();
+  if (!state) return reply(ErrorResponse(503, "not_ready", "no policies loaded"));
+
+  struct Batch {
+    std::vector<std::string> results;
+    std::vector<std::shared_ptr<Decided>> decided;
+    std::atomic<int> pending{1};
+    std::atomic<bool> ledger_failed{false};
+    Reply reply;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->reply = std::move(reply);
+  auto finish = [this, batch] {
+    std::string out = R"({"evaluations":[)";
+    for (size_t i = 0; i < batch->results.size(); ++i) {
+      if (i) out += ',';
+      out += batch->results[i];
+    }
+    out += "]}";
+    batch->reply(RawJson(batch->ledger_failed.load() ? 503 : 200, std::move(out)));
+  };
+
+  for (const auto& item : plan->items) {
+    auto decided = std::make_shared<Decided>();
+    decided->state = state;
+    std::string item_error;
+    if (!DecideOne(*state, item, false, decided.get(), &item_error)) {
+      // Not decided: reported in place, nothing recorded; counts as a deny for the semantic.
+      batch->results.push_back(
+          nlohmann::json({{"decision", false},
+                          {"context",
+                           {{"error",
+                             {{"status", 400}, {"code", "invalid_request"},
+                              {"message", item_error}}}}}})
+              .dump());
+      batch->decided.push_back(nullptr);
+      if (StopsAfter(plan->semantic, false)) break;
+      continue;
+    }
+    bool allow = decided->allow;
+    batch->results.emplace_back();
+    batch->decided.push_back(std::move(decided));
+    if (StopsAfter(plan->semantic, allow)) break;
+  }
+  for (size_t i = 0; i < batch->decided.size(); ++i) {
+    if (batch->decided[i]) batch->pending.fetch_add(1);
+  }
+  for (size_t i = 0; i < batch->decided.size(); ++i) {
+    auto decided = batch->decided[i];
+    if (!decided) continue;
+    Record(*decided, [this, batch, decided, i, finish](Result<ledger::Receipt> r) {
+      if (!r.ok()) {
+        metrics_->RecordDecision(false);
+        batch->ledger_failed.store(true);
+        batch->results[i] =
+            nlohmann::json({{"decision", false},
+                            {"context",
+                             {{"error",
+                               {{"status", 503}, {"code", "ledger_unavailable"},
+                                {"message", FailClosedMessage(r.status())}}}}}})
+                .dump();
+      } else {
+        metrics_->RecordDecision(decided->allow);
+        batch->results[i] = std::move(decided->authzen_prefix) +
+                            fmt::format(R"(,"decision_id":{},"receipt":{}}}}})",
+                                        nlohmann::json(r->decision_id).dump(), ReceiptJson(*r));
+      }
+      decided->state.reset();
+      if (batch->pending.fetch_sub(1) == 1) finish();
+    });
+  }
+  if (batch->pending.fetch_sub(1) == 1) finish();
+}
+
+void DecisionService::HandleDecide(HttpRequest& req, Reply reply) {
+  nlohmann::json body;
+  if (!ReadJson(req, reply, &body)) return;
+  auto state = policy();
+  if (!state) return reply(ErrorResponse(503, "not_ready", "no policies loaded"));
+  auto decided = std::make_shared<Decided>();
+  decided->state = state;
+  std::string error;
+  if (!DecideOne(*state, body, QueryFlag(req, "explain"), decided.get(), &error)) {
+    return reply(ErrorResponse(400, "invalid_request", error));
+  }
+  Record(*decided, [this, decided, reply](Result<ledger::Receipt> r) {
+    if (!r.ok()) {
+      metrics_->RecordDecision(false);
+      std::string message = FailClosedMessage(r.status());
+      nlohmann::json res = {
+          {"decision", "deny"},
+          {"reasons", nlohmann::json::array()},
+          {"obligations", nlohmann::json::array()},
+          {"errors", {{{"rule", ""}, {"message", message}}}},
+          {"bundle", decided->bundle},
+          {"receipt", nullptr},
+          {"error", {{"status", 503}, {"code", "ledger_unavailable"}, {"message", message}}}};
+      return reply(JsonResponse(503, res));
+    }
+    metrics_->RecordDecision(decided->allow);
+    std::string out = std::move(decided->native_prefix);
+    out += R"(,"receipt":)";
+    out += ReceiptJson(*r);
+    out += '}';
+    reply(RawJson(200, std::move(out)));
+  });
+}
+
+void DecisionService::HandleEvidence(HttpRequest& req, Reply reply) {
+  nlohmann::json body;
+  if (!ReadJson(req, reply, &body)) return;
+  if (!body.is_object()) return reply(ErrorResponse(400, "invalid_request", "body must be an object"));
+  ledger::EvidenceRecord evidence;
+  auto ids = body.find("decision_ids");
+  if (ids == body.end() || !ids->is_array() || ids->empty()) {
+    return reply(ErrorResponse(400, "invalid_request",
+                               "decision_ids must be a non-empty array of decision ids"));
+  }
+  for (const auto& id : *ids) {
+    if (!id.is_string()) {
+      return reply(ErrorResponse(400, "invalid_request", "decision ids must be strings"));
+    }
+    evidence.decision_ids.push_back(id.get<std::string>());
+  }
+  auto type = body.find("type");
+  if (type == body.end() || !type->is_string() || type->get_ref<const std::string&>().empty()) {
+    return reply(ErrorResponse(400, "invalid_request",
+                               "type is required (approval, correction, evaluation_report, ...)"));
+  }
+  evidence.type = type->get<std::string>();
+  if (auto author = body.find("author"); author != body.end()) {
+    if (!author->is_string()) {
+      return reply(ErrorResponse(400, "invalid_request", "author must be a string"));
+    }
+    evidence.author = author->get<std::string>();
+  }
+  if (auto b = body.find("body"); b != body.end()) {
+    if (!b->is_object()) return reply(ErrorResponse(400, "invalid_request", "body must be an object"));
+    evidence.body = *b;
+  }
+  if (auto digest = body.find("digest"); digest != body.end()) {
+    if (!digest->is_string()) {
+      return reply(ErrorResponse(400, "invalid_request", "digest must be a string"));
+    }
+    evidence.digest = digest->get<std::string>();
+  }
+  for (const auto& id : evidence.decision_ids) {
+    auto has = ledger_->HasDecision(id);
+    if (!has.ok()) {
+      return reply(ErrorResponse(503, "ledger_unavailable", has.status().ToString()));
+    }
+    if (!*has) {
+      return reply(ErrorResponse(404, "unknown_decision",
+                                 fmt::format("no decision with id '{}' in the ledger", id)));
+    }
+  }
+  auto record = evidence.ToRecord();
+  if (!record.ok()) return reply(ErrorResponse(400, "invalid_request", record.status().message()));
+  auto started = Clock::now();
+  auto ids_json = std::make_shared<nlohmann::json>(*ids);
+  ledger_->AppendAsync(std::move(record).value(),
+                       [this, reply, started, ids_json](Result<ledger::Receipt> r) {
+                         std::chrono::duration<double> took = Clock::now() - started;
+                         NoteLedgerResult(r.status(), took.count());
+                         if (!r.ok()) {
+                           return reply(ErrorResponse(503, "ledger_unavailable",
+                                                      r.status().ToString()));
+                         }
+                         nlohmann::json res = {
+                             {"decision_ids", *ids_json},
+                             {"receipt", {{"seq", r->seq}, {"entry_hash", r->entry_hash}}}};
+                         reply(JsonResponse(201, res));
+                       });
+}
+
+void DecisionService::HandleCheckpoint(HttpRequest&, Reply reply) {
+  // A checkpoint covering everything committed so far, so a fresh receipt can be proven.
+  auto made = ledger_->MakeCheckpoint();
+  if (!made.ok()) {
+    LogWarning("checkpoint on request failed: {}", made.status().ToString());
+  }
+  auto note = ledger_->LatestCheckpoint();
+  if (!note.ok()) {
+    return reply(ErrorResponse(note.status().code() == StatusCode::kNotFound ? 404 : 503,
+                               "no_checkpoint", note.status().message()));
+  }
+  reply(TextResponse(200, std::move(note).value()));
+}
+
+void DecisionService::HandleProof(HttpRequest& req, Reply reply) {
+  auto seq_text = QueryParam(Sv(req.target()), "seq");
+  uint64_t seq = 0;
+  if (!seq_text || seq_text->empty() ||
+      seq_text->find_first_not_of("0123456789") != std::string::npos || seq_text->size() > 19) {
+    return reply(ErrorResponse(400, "invalid_request", "seq must be a decimal sequence number"));
+  }
+  seq = std::stoull(*seq_text);
+  if (seq >= ledger_->Size()) {
+    return reply(ErrorResponse(404, "not_found",
+                               fmt::format("no entry {}; the ledger has {} entries", seq,
+                                           ledger_->Size())));
+  }
+  auto proof = ledger_->InclusionProof(seq);
+  if (!proof.ok()) {
+    // The latest checkpoint may predate the entry: make one and retry.
+    (void)ledger_->MakeCheckpoint();
+    proof = ledger_->InclusionProof(seq);
+  }
+  if (!proof.ok()) {
+    return reply(ErrorResponse(503, "no_proof", proof.status().ToString()));
+  }
+  reply(TextResponse(200, std::move(proof).value()));
+}
+
+void DecisionService::HandleEntry(HttpRequest& req, Reply reply) {
+  std::string_view path = TargetPath(Sv(req.target()));
+  std::string_view tail = path.substr(path.rfind('/') + 1);
+  if (tail.empty() || tail.find_first_not_of("0123456789") != std::string_view::npos ||
+      tail.size() > 19) {
+    return reply(ErrorResponse(400, "invalid_request", "the entry number must be decimal"));
+  }
+  uint64_t seq = std::stoull(std::string(tail));
+  auto entry = ledger_->Get(seq);
+  if (!entry.ok()) {
+    return reply(ErrorResponse(entry.status().code() == StatusCode::kNotFound ? 404 : 503,
+                               "not_found", entry.status().message()));
+  }
+  reply(JsonResponse(200, entry->ToJson()));
+}
+
+bool DecisionService::Authorized(const HttpRequest& req, Reply& reply) const {
+  auto deny = [&](std::string_view message) {
+    HttpResponse res = ErrorResponse(401, "unauthorized", message);
+    res.set(http::field::www_authenticate, "Bearer realm=\"arbiter-admin\"");
+    reply(std::move(res));
+    return false;
+  };
+  if (options_.admin_token.empty()) {
+    return deny("the admin API is disabled: start the daemon with --admin-token-file");
+  }
+  std::string_view header = Sv(req[http::field::authorization]);
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) {
+    return deny("an admin bearer token is required (Authorization: Bearer <token>)");
+  }
+  std::string_view token = header.substr(kBearer.size());
+  const std::string& want = options_.admin_token;
+  // Constant time in the token's content.
+  unsigned char diff = token.size() == want.size() ? 0 : 1;
+  for (size_t i = 0; i < want.size(); ++i) {
+    diff |= static_cast<unsigned char>(want[i] ^ (i < token.size() ? token[i] : 0));
+  }
+  if (diff != 0) return deny("the admin bearer token is not valid");
+  return true;
+}
+
+void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply) {
+  if (!Authorized(req, reply)) return;
+  std::string_view content_type = Sv(req[http::field::content_type]);
+  std::optional<Engine> engine;
+  std::optional<EntityStore> entities;
+  std::string reason;
+  if (content_type.starts_with("application/octet-stream")) {
+    auto loaded = Engine::LoadBundle(req.body());
+    if (!loaded.ok()) {
+      return reply(ErrorResponse(422, "invalid_bundle", loaded.status().ToString()));
+    }
+    engine.emplace(std::move(loaded).value());
+  } else {
+    nlohmann::json body;
+    if (!ReadJson(req, reply, &body)) return;
+    if (!body.is_object()) {
+      return reply(ErrorResponse(400, "invalid_request", "body must be an object"));
+    }
+    if (auto r = body.find("reason"); r != body.end() && r->is_string()) reason = *r;
+    if (auto bundle = body.find("bundle_base64"); bundle != body.end()) {
+      if (!bundle->is_string()) {
+        return reply(ErrorResponse(400, "invalid_request", "bundle_base64 must be a string"));
+      }
+      auto bytes = Base64Decode(bundle->get_ref<const std::string&>());
+      if (!bytes) return reply(ErrorResponse(400, "invalid_request", "bundle_base64 is not base64"));
+      auto loaded = Engine::LoadBundle(
+          std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+      if (!loaded.ok()) {
+        return reply(ErrorResponse(422, "invalid_bundle", loaded.status().ToString()));
+      }
+      engine.emplace(std::move(loaded).value());
+    } else {
+      auto sources = body.find("sources");
+      if (sources == body.end() || !sources->is_array() || sources->empty()) {
+        return reply(ErrorResponse(
+            400, "invalid_request",
+            R"(give "sources": [{"path": "...", "text": "..."}] or "bundle_base64")"));
+      }
+      std::vector<SourceText> texts;
+      for (const auto& s : *sources) {
+        if (!s.is_object() || !s.contains("path") || !s["path"].is_string() ||
+            !s.contains("text") || !s["text"].is_string()) {
+          return reply(ErrorResponse(400, "invalid_request",
+                                     "each source needs a string path and a string text"));
+        }
+        texts.push_back({s["path"].get<std::string>(), s["text"].get<std::string>()});
+      }
+      CompileOptions options;
+      if (auto schema = body.find("schema"); schema != body.end()) {
+        if (!schema->is_string()) {
+          return reply(ErrorResponse(400, "invalid_request", "schema must be a string"));
+        }
+        options.schema_text = schema->get<std::string>();
+      }
+      CompileResult compiled = Engine::CompileSources(std::move(texts), options);
+      if (!compiled.ok() || !compiled.engine) {
+        nlohmann::json res = {{"error",
+                               {{"status", 422},
+                                {"code", "policy_errors"},
+                                {"message", compiled.status.message()}}},
+                              {"diagnostics", DiagnosticsJson(compiled.diagnostics)}};
+        return reply(JsonResponse(422, res));
+      }
+      engine = std::move(compiled.engine);
+    }
+    if (auto data = body.find("entities"); data != body.end()) {
+      if (!data->is_string()) {
+        return reply(ErrorResponse(400, "invalid_request",
+                                   "entities must be a string holding the entity JSON"));
+      }
+      auto store = EntityStore::FromJson(data->get_ref<const std::string&>(), "entities");
+      if (!store.ok()) {
+        return reply(ErrorResponse(422, "invalid_entities", store.status().message()));
+      }
+      entities.emplace(std::move(store).value());
+    }
+  }
+  auto current = policy();
+  if (!entities) entities = current ? current->entities : EntityStore();
+  auto state = std::make_shared<PolicyState>(
+      PolicyState{std::move(*engine), std::move(*entities), 0});
+  Status st = Activate(state, "admin API", reason);
+  if (!st.ok()) return reply(ErrorResponse(503, "ledger_unavailable", st.ToString()));
+  metrics_->RecordPolicyReload(true);
+  reply(JsonResponse(200, {{"bundle", state->engine.digest()},
+                           {"rules", state->engine.rules().size()},
+                           {"activation_seq", state->activation_seq}}));
+}
+
+void DecisionService::HandleGetPolicies(HttpRequest& req, Reply reply) {
+  if (!Authorized(req, reply)) return;
+  auto state = policy();
+  if (!state) return reply(ErrorResponse(503, "not_ready", "no policies loaded"));
+  nlohmann::json sources = nlohmann::json::array();
+  for (const auto& s : state->engine.sources()) {
+    sources.push_back({{"path", s.path}, {"sha256", s.sha256}});
+  }
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& r : state->engine.rules()) {
+    rules.push_back({{"id", r.id}, {"effect", r.effect}, {"file", r.file}, {"line", r.line}});
+  }
+  reply(JsonResponse(200, {{"bundle", state->engine.digest()},
+                           {"activation_seq", state->activation_seq},
+                           {"entities", state->entities.size()},
+                           {"sources", sources},
+                           {"rules", rules}}));
+}
+
+void DecisionService::HandleHealth(HttpRequest&, Reply reply) {
+  std::string why;
+  bool ok = ready(&why);
+  nlohmann::json res = {{"status", ok ? "ready" : "unready"}};
+  if (!ok) res["reason"] = why;
+  if (auto state = policy()) res["bundle"] = state->engine.digest();
+  res["ledger_size"] = ledger_->Size();
+  reply(JsonResponse(ok ? 200 : 503, res));
+}
+
+void DecisionService::HandleMetrics(HttpRequest&, Reply reply) {
+  reply(TextResponse(200, metrics_->RenderPrometheus(), "text/plain; version=0.0.4"));
+}
+
+void DecisionService::HandleConfiguration(HttpRequest&, Reply reply) {
+  const std::string& base = options_.public_base_url;
+  reply(JsonResponse(200, {{"policy_decision_point", base},
+                           {"access_evaluation_endpoint", base + "/access/v1/evaluation"},
+                           {"access_evaluations_endpoint", base + "/access/v1/evaluations"}}));
+}
+
+void DecisionService::AddRoutes(Router& router) {
+  using V = http::verb;
+  auto bind = [this](void (DecisionService::*fn)(HttpRequest&, Reply)) {
+    return [this, fn](HttpRequest& req, Reply reply) { (this->*fn)(req, std::move(reply)); };
+  };
+  router.Add(V::post, "/access/v1/evaluation", bind(&DecisionService::HandleEvaluation));
+  router.Add(V::post, "/access/v1/evaluations", bind(&DecisionService::HandleEvaluations));
+  router.Add(V::get, "/.well-known/authzen-configuration",
+             bind(&DecisionService::HandleConfiguration));
+  router.Add(V::post, "/v1/decide", bind(&DecisionService::HandleDecide));
+  router.Add(V::post, "/v1/evidence", bind(&DecisionService::HandleEvidence));
+  router.Add(V::get, "/v1/ledger/checkpoint", bind(&DecisionService::HandleCheckpoint));
+  router.Add(V::get, "/v1/ledger/proof", bind(&DecisionService::HandleProof));
+  router.AddPrefix(V::get, "/v1/ledger/entries/", bind(&DecisionService::HandleEntry));
+  router.Add(V::put, "/v1/policies", bind(&DecisionService::HandlePutPolicies));
+  router.Add(V::get, "/v1/policies", bind(&DecisionService::HandleGetPolicies));
+  router.Add(V::get, "/health", bind(&DecisionService::HandleHealth));
+  router.Add(V::get, "/metrics", bind(&DecisionService::HandleMetrics));
+}
+
+}  // namespace arbiter::daemon

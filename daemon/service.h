@@ -1,0 +1,94 @@
+// The decision service behind `arbiter serve`: the AuthZEN and native endpoints, evidence,
+// ledger reads, admin policy management, health and metrics. Every decision is appended to
+// the ledger (group commit) before its response is sent; a decision that cannot be recorded
+// is answered as deny with the reason (fail closed). Requests that are not decided (bad
+// input) record nothing.
+#pragma once
+
+#include <arbiter/ledger.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "daemon/metrics.h"
+#include "daemon/policy_state.h"
+#include "daemon/router.h"
+
+namespace arbiter::daemon {
+
+struct ServiceOptions {
+  PolicyFiles policy_files;          // what SIGHUP reloads
+  std::string admin_token;           // empty: the admin API answers 401 to everyone
+  std::string public_base_url;       // "http://127.0.0.1:8181", for the AuthZEN metadata
+};
+
+class DecisionService {
+ public:
+  DecisionService(ServiceOptions options, ledger::Ledger* ledger, Metrics* metrics);
+
+  // Records the activation of `state` in the ledger, then makes it the active policy set.
+  // Fails (and changes nothing) when the activation cannot be recorded.
+  Status Activate(std::shared_ptr<PolicyState> state, std::string_view activated_by,
+                  std::string_view reason = "");
+  // Reloads the policy files from disk (SIGHUP); on failure logs why and keeps the old set.
+  Status ReloadFromDisk(std::string_view activated_by);
+
+  void AddRoutes(Router& router);
+
+  bool ready(std::string* why) const;
+  // Set while shutting down, so /health reports unready.
+  void set_draining() { draining_.store(true); }
+  // Set once, before serving starts.
+  void set_public_base_url(std::string url) { options_.public_base_url = std::move(url); }
+
+  std::shared_ptr<const PolicyState> policy() const {
+    std::lock_guard lock(policy_mutex_);
+    return policy_;
+  }
+
+ private:
+  void HandleEvaluation(HttpRequest& req, Reply reply);
+  void HandleEvaluations(HttpRequest& req, Reply reply);
+  void HandleDecide(HttpRequest& req, Reply reply);
+  void HandleEvidence(HttpRequest& req, Reply reply);
+  void HandleCheckpoint(HttpRequest& req, Reply reply);
+  void HandleProof(HttpRequest& req, Reply reply);
+  void HandleEntry(HttpRequest& req, Reply reply);
+  void HandlePutPolicies(HttpRequest& req, Reply reply);
+  void HandleGetPolicies(HttpRequest& req, Reply reply);
+  void HandleHealth(HttpRequest& req, Reply reply);
+  void HandleMetrics(HttpRequest& req, Reply reply);
+  void HandleConfiguration(HttpRequest& req, Reply reply);
+
+  bool Authorized(const HttpRequest& req, Reply& reply) const;
+
+  struct Decided;
+  // Decides one AuthZEN-shaped request on `state`; false with *error when the request is
+  // unusable (nothing decided, nothing to record).
+  bool DecideOne(const PolicyState& state, const nlohmann::json& request, bool explain,
+                 Decided* out, std::string* error) const;
+  // Appends the decision; `done` runs on the ledger thread with the receipt or the failure.
+  void Record(Decided& decided, std::function<void(Result<ledger::Receipt>)> done);
+  void NoteLedgerResult(const Status& status, double seconds);
+
+  ServiceOptions options_;
+  ledger::Ledger* ledger_;
+  Metrics* metrics_;
+
+  mutable std::mutex policy_mutex_;
+  std::shared_ptr<const PolicyState> policy_;
+  std::mutex activation_mutex_;  // one activation at a time
+
+  std::atomic<bool> ledger_writable_{true};
+  std::atomic<bool> draining_{false};
+  mutable std::mutex ledger_error_mutex_;
+  std::string ledger_error_;
+  uint64_t last_committed_size_ = 0;  // touched only on the ledger's writer thread
+};
+
+// Receipt JSON: {"seq":N,"entry_hash":"hex","decision_id":"..."}.
+std::string ReceiptJson(const ledger::Receipt& receipt);
+
+}  // namespace arbiter::daemon

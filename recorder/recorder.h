@@ -1,0 +1,44 @@
+// Turns what the engine produces into ledger records: a Decision plus its request into a
+// decision record, an Engine's policy set into a policy-activation record.
+#pragma once
+
+#include <arbiter/arbiter.h>
+#include <arbiter/ledger.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace arbiter::recorder {
+
+struct DecisionRecordOptions {
+  std::string decision_id;           // empty: the ledger's record assigns a random id
+  bool request_digest_only = false;  // record the request's digest instead of the request
+};
+
+// `request_json` is the request as received (AuthZEN JSON). The record holds the decision
+// exactly as `arbiter eval` prints it (reasons, obligations, errors, bundle), without explain.
+Result<ledger::Record> MakeDecisionRecord(const Decision& decision, std::string_view request_json,
+                                          const DecisionRecordOptions& options = {});
+
+// A bundle activation: the engine's bundle digest and its source file digests.
+Result<ledger::Record> MakePolicyRecord(const Engine& engine, std::string activated_by,
+                                        std::string reason = "");
+
+// Appends the engine's policy-activation record unless this bundle was already activated in
+// the ledger. Returns the seq of its activation entry (old or new).
+Result<uint64_t> EnsurePolicyRecorded(ledger::Ledger& ledger, const Engine& engine,
+                                      const std::string& activated_by);
+
+// Records a decision (blocking until durable).
+Result<ledger::Receipt> RecordDecision(ledger::Ledger& ledger, const Decision& decision,
+                                       std::string_view request_json,
+                                       const DecisionRecordOptions& options = {});
+
+// Asynchronous form for servers: `done` runs on the ledger's writer thread once the entry is
+// durable (or failed). A record that cannot be built fails `done` at once.
+void RecordDecisionAsync(ledger::Ledger& ledger, const Decision& decision,
+                         std::string_view request_json, const DecisionRecordOptions& options,
+                         std::function<void(Result<ledger::Receipt>)> done);
+
+}  // namespace arbiter::recorder

@@ -1,0 +1,147 @@
+// The recorder: engine decisions and policy sets become ledger records; `arbiter eval
+// --ledger` records what it prints.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <future>
+#include <fstream>
+#include <sstream>
+
+#include "recorder/recorder.h"
+#include "tests/ledger/test_util.h"
+
+using namespace arbiter;
+using namespace arbiter::ledger;
+using namespace arbiter::ledger::testing;
+
+namespace {
+
+constexpr const char* kPolicy = R"(permit read_ok { when action == Action::"read" reason "reading is fine" }
+forbid no_write { when action == Action::"write" reason "no writes" })";
+
+Engine Compile() {
+  CompileResult r = Engine::CompileSources({{"test.arbiter", kPolicy}});
+  INFO(r.FormattedDiagnostics());
+  REQUIRE(r.ok());
+  return std::move(*r.engine);
+}
+
+std::string RequestJson(const std::string& action) {
+  return R"({"subject":{"type":"User","id":"alice"},"action":{"name":")" + action +
+         R"("},"resource":{"type":"Doc","id":"d1"},"context":{}})";
+}
+
+Decision Decide(const Engine& engine, const std::string& request) {
+  auto d = engine.DecideJson(request, EntityStore());
+  REQUIRE(d.ok());
+  return std::move(d).value();
+}
+
+}  // namespace
+
+TEST_CASE("recorder: a decision record holds the eval JSON and the request") {
+  Engine engine = Compile();
+  std::string request = RequestJson("write");
+  Decision decision = Decide(engine, request);
+  auto record = recorder::MakeDecisionRecord(decision, request, {"dec-1", false});
+  REQUIRE(record.ok());
+  CHECK(record->kind == "decision");
+  CHECK(record->decision_id == "dec-1");
+  auto payload = nlohmann::json::parse(record->payload);
+  auto eval = nlohmann::json::parse(decision.ToJson());
+  CHECK(payload["decision"] == "deny");
+  CHECK(payload["reasons"] == eval["reasons"]);
+  CHECK(payload["obligations"] == eval["obligations"]);
+  CHECK(payload["errors"] == eval["errors"]);
+  CHECK(payload["bundle"] == engine.digest());
+  CHECK(payload["request"] == nlohmann::json::parse(request));
+  auto digest_only = recorder::MakeDecisionRecord(decision, request, {"", true});
+  REQUIRE(digest_only.ok());
+  CHECK(digest_only->payload.find("alice") == std::string::npos);
+  CHECK_FALSE(recorder::MakeDecisionRecord(decision, "{not json", {}).ok());
+}
+
+TEST_CASE("recorder: the policy activation is recorded once per bundle") {
+  Engine engine = Compile();
+  auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), TestOptions());
+  REQUIRE(ledger.ok());
+  auto first = recorder::EnsurePolicyRecorded(**ledger, engine, "test");
+  REQUIRE(first.ok());
+  CHECK(*first == 0);
+  auto policy = (*ledger)->Get(0)->ToJson();
+  CHECK(policy["kind"] == "policy");
+  CHECK(policy["payload"]["bundle"] == engine.digest());
+  CHECK(policy["payload"]["sources"][0]["path"] == "test.arbiter");
+  CHECK(policy["payload"]["sources"][0]["digest"].get<std::string>().starts_with("sha256:"));
+  auto receipt = recorder::RecordDecision(**ledger, Decide(engine, RequestJson("read")),
+                                          RequestJson("read"));
+  REQUIRE(receipt.ok());
+  CHECK(receipt->seq == 1);
+  auto again = recorder::EnsurePolicyRecorded(**ledger, engine, "test");
+  REQUIRE(again.ok());
+  CHECK(*again == 0);
+  CHECK((*ledger)->Size() == 2);
+  std::promise<Result<Receipt>> p;
+  recorder::RecordDecisionAsync(**ledger, Decide(engine, RequestJson("write")), RequestJson("write"),
+                                {}, [&p](Result<Receipt> r) { p.set_value(std::move(r)); });
+  auto async = p.get_future().get();
+  REQUIRE(async.ok());
+  CHECK(async->seq == 2);
+  CHECK((*ledger)->HasDecision(async->decision_id).value());
+}
+
+TEST_CASE("cli: arbiter eval --ledger records the bundle once and each decision") {
+  TempDir scratch("ledger-eval");
+  std::filesystem::create_directories(scratch.path);
+  auto policy = scratch.path / "p.arbiter";
+  { std::ofstream(policy) << kPolicy; }
+  auto request = scratch.path / "r.json";
+  { std::ofstream(request) << RequestJson("read"); }
+  auto keys = WriteKeyFiles(TestKey(), (scratch.path / "keys").string());
+  REQUIRE(keys.ok());
+  std::string dir = (scratch.path / "ledger").string();
+  auto out = scratch.path / "out", err = scratch.path / "err";
+  std::string cmd = std::string(ARBITER_BINARY_DIR) + "/arbiter eval -p " + policy.string() + " -i " +
+                    request.string() + " --ledger " + dir + " --key " + keys->first + " >" +
+                    out.string() + " 2>" + err.string();
+  for (int i = 0; i < 2; ++i) {
+    int status = std::system(cmd.c_str());
+    std::ifstream e(err);
+    std::stringstream ss;
+    ss << e.rdbuf();
+    INFO(ss.str());
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+  }
+  auto ledger = Ledger::OpenReadOnly(dir);
+  REQUIRE(ledger.ok());
+  CHECK((*ledger)->Size() == 3);  // one policy activation, two decisions
+  CHECK((*ledger)->Get(0)->kind == "policy");
+  CHECK((*ledger)->Get(1)->kind == "decision");
+  CHECK((*ledger)->Get(2)->kind == "decision");
+  std::ifstream printed(out);
+  std::string line;
+  std::getline(printed, line);
+  auto recorded = (*ledger)->Get(2)->ToJson()["payload"];
+  auto eval = nlohmann::json::parse(line);
+  CHECK(recorded["decision"] == eval["decision"]);
+  CHECK(recorded["reasons"] == eval["reasons"]);
+  auto report = (*ledger)->Verify(TrustedOptions());
+  CHECK(report.ok);
+
+  // No key: refused before anything is decided or printed.
+  std::string no_key = std::string(ARBITER_BINARY_DIR) + "/arbiter eval -p " + policy.string() +
+                       " -i " + request.string() + " --ledger " + dir + " >/dev/null 2>&1";
+  int status = std::system(no_key.c_str());
+  CHECK(WEXITSTATUS(status) != 0);
+  // A key that is not the ledger's: fail closed, nothing printed.
+  auto other = WriteKeyFiles(TestKey("other.example/key"), (scratch.path / "other").string());
+  REQUIRE(other.ok());
+  std::string wrong = std::string(ARBITER_BINARY_DIR) + "/arbiter eval -p " + policy.string() +
+                      " -i " + request.string() + " --ledger " + dir + " --key " + other->first +
+                      " >" + out.string() + " 2>/dev/null";
+  status = std::system(wrong.c_str());
+  CHECK(WEXITSTATUS(status) == 1);
+  std::ifstream empty(out);
+  CHECK(empty.peek() == std::ifstream::traits_type::eof());
+}
