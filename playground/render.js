@@ -160,7 +160,7 @@
         if (o.rule) line.append(el('span', 'muted', ' from '), el('code', 'rule-id', o.rule));
         li.append(line);
         if (o.payload !== undefined && o.payload !== null) {
-          const compact = JSON.stringify(o.payload);
+          const compact = JSON.stringify(o.payload, null, 1).replace(/\n\s*/g, ' ');
           li.append(el('pre', 'payload', compact.length <= 72 ? compact : pretty(o.payload)));
         }
         ul.append(li);

@@ -32,7 +32,7 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--mock') args.mock = true;
-    else if (a === '--arbiter') args.arbiter = argv[++i];
+    else if (a === '--arbiter') args.arbiter = path.resolve(argv[++i]);
     else if (a === '--source') args.source = path.resolve(argv[++i]);
     else if (a === '--artifacts') args.artifacts = path.resolve(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
@@ -94,44 +94,67 @@ function tail(file) {
 }
 
 async function startServer(args) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
   if (args.mock) {
+    const port = await freePort();
     const mock = require('./mock_daemon.js');
     const server = await mock.start(port, path.join(args.source, 'playground'));
-    return { base, stop: async () => new Promise((r) => server.close(r)) };
+    return { base: `http://127.0.0.1:${port}`, stop: async () => new Promise((r) => server.close(r)) };
   }
+  // The daemon picks a free port itself (--listen 127.0.0.1:0) and writes it to --port-file:
+  // no race with other tests for a port. Production policies: one stdlib pack (the
+  // playground compiles its own); its examples: every pack.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-playground-test-'));
   const logFile = path.join(args.artifacts, 'daemon.log');
   const log = fs.openSync(logFile, 'w');
+  const portFile = path.join(tmp, 'port');
   const daemonArgs = [
     'serve',
-    '--listen', `127.0.0.1:${port}`,
-    '--policies', path.join(args.source, 'stdlib-policies'),
+    '--listen', '127.0.0.1:0',
+    '--port-file', portFile,
+    '--policies', path.join(args.source, 'stdlib-policies', 'ai-model-deployment'),
     '--ledger', path.join(tmp, 'ledger'),
     '--playground-dir', path.join(args.source, 'playground'),
+    '--stdlib-dir', path.join(args.source, 'stdlib-policies'),
   ];
   info(`starting ${args.arbiter} ${daemonArgs.join(' ')}`);
   const child = spawn(args.arbiter, daemonArgs, { stdio: ['ignore', log, log], cwd: tmp });
-  await waitForHealth(base, child, logFile);
-  return {
-    base,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const exited = await Promise.race([
-          new Promise((r) => child.once('exit', () => r(true))),
-          new Promise((r) => setTimeout(() => r(false), 10000)),
-        ]);
-        if (!exited) {
-          info('the daemon did not stop within 10 s of SIGTERM; killing it');
-          child.kill('SIGKILL');
-        }
+  let spawnError = null;
+  child.on('error', (e) => { spawnError = e; });
+  const stop = async () => {
+    if (!spawnError && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const exited = await Promise.race([
+        new Promise((r) => child.once('exit', () => r(true))),
+        new Promise((r) => setTimeout(() => r(false), 10000)),
+      ]);
+      if (!exited) {
+        info('the daemon did not stop within 10 s of SIGTERM; killing it');
+        child.kill('SIGKILL');
       }
-      fs.closeSync(log);
-      fs.rmSync(tmp, { recursive: true, force: true });
-    },
+    }
+    fs.closeSync(log);
+    fs.rmSync(tmp, { recursive: true, force: true });
   };
+  try {
+    const deadline = Date.now() + 30000;
+    let listen = '';
+    while (!listen) {
+      if (spawnError) throw new Error(`cannot start ${args.arbiter}: ${spawnError.message}`);
+      if (child.exitCode !== null) throw new Error(`the daemon exited with ${child.exitCode}:\n${tail(logFile)}`);
+      if (Date.now() > deadline) throw new Error(`the daemon wrote no port file within 30 s:\n${tail(logFile)}`);
+      try {
+        const text = fs.readFileSync(portFile, 'utf8').trim();
+        if (/^[\d.]+:\d+$/.test(text)) listen = text;  // not half written
+      } catch (e) { /* not yet */ }
+      if (!listen) await new Promise((r) => setTimeout(r, 50));
+    }
+    const base = `http://${listen}`;
+    await waitForHealth(base, child, logFile);
+    return { base, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }
 
 // ---- the API oracle ------------------------------------------------------------------------
