@@ -204,9 +204,10 @@ bool OpCompare(const EvalContext& ctx, CmpOp op, const Value& a, const Value& b,
 
 bool OpArith(const EvalContext& ctx, ArithOp op, const Value& a, const Value& b, Value* out) {
   static constexpr std::string_view kOps[] = {"+", "-", "*"};
-  std::string what = "`" + std::string(kOps[static_cast<int>(op)]) + "`";
-  if (a.kind != Kind::kInt) return TypeError(ctx, what, "int", a);
-  if (b.kind != Kind::kInt) return TypeError(ctx, what, "int", b);
+  if (a.kind != Kind::kInt || b.kind != Kind::kInt) {
+    std::string what = "`" + std::string(kOps[static_cast<int>(op)]) + "`";
+    return TypeError(ctx, what, "int", a.kind != Kind::kInt ? a : b);
+  }
   int64_t r = 0;
   bool overflow = false;
   switch (op) {
@@ -249,14 +250,11 @@ bool CheckSet(const EvalContext& ctx, const Value& v) {
   return TypeError(ctx, "`any`/`all`", "a set", v);
 }
 
-namespace {
-// `a in b` for two entities: equal, or b is an ancestor of a.
 bool EntityIn(const EvalContext& ctx, const EntityObj& a, const EntityObj& b) {
   if (EntityEqual(a, b)) return true;
   const EntityData* da = ResolveEntity(ctx, a);
   return da && da->num_ancestors != 0 && ctx.store->HasAncestor(*da, b);
 }
-}  // namespace
 
 bool OpIn(const EvalContext& ctx, const Value& a, const Value& b, Value* out) {
   if (b.kind == Kind::kSet) {
@@ -328,8 +326,7 @@ bool OpLike(const EvalContext& ctx, const Value& a, const LikePattern& p, Value*
 }
 
 bool OpCallFn(const EvalContext& ctx, Fn fn, const Value& arg, Value* out) {
-  std::string what = std::string(FnName(fn)) + "()";
-  if (arg.kind != Kind::kString) return TypeError(ctx, what, "string", arg);
+  if (arg.kind != Kind::kString) return TypeError(ctx, std::string(FnName(fn)) + "()", "string", arg);
   std::string_view text = arg.s->view();
   auto bad = [&] {
     return Fail(ctx, ErrorKind::kExtension,
@@ -380,15 +377,16 @@ size_t Utf8Length(std::string_view s) {
 
 bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Value* args,
                   uint32_t argc, Value* out) {
-  std::string what = "." + std::string(MethodName(m)) + "()";
+  // Built only when an error is reported: this runs on every method call.
+  auto what = [m] { return "." + std::string(MethodName(m)) + "()"; };
   if (argc != static_cast<uint32_t>(MethodArity(m))) {
     return Fail(ctx, ErrorKind::kTypeError,
-                "type error: " + what + " takes " + std::to_string(MethodArity(m)) + " arguments");
+                "type error: " + what() + " takes " + std::to_string(MethodArity(m)) + " arguments");
   }
   auto need = [&](const Value& v, Kind k, std::string_view name) {
-    return v.kind == k || TypeError(ctx, what, name, v);
+    return v.kind == k || TypeError(ctx, what(), name, v);
   };
-  auto overflow = [&] { return Fail(ctx, ErrorKind::kOverflow, "overflow in " + what); };
+  auto overflow = [&] { return Fail(ctx, ErrorKind::kOverflow, "overflow in " + what()); };
   switch (m) {
     case Method::kContains:
       if (recv.kind == Kind::kString) {
@@ -419,7 +417,7 @@ bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Val
       if (recv.kind == Kind::kSet) n = recv.set->size;
       else if (recv.kind == Kind::kRecord) n = recv.rec->size;
       else if (recv.kind == Kind::kString) n = static_cast<int64_t>(Utf8Length(recv.s->view()));
-      else return TypeError(ctx, what, "a set, record or string", recv);
+      else return TypeError(ctx, what(), "a set, record or string", recv);
       *out = m == Method::kSize ? Value::Int(n) : Value::Bool(n == 0);
       return true;
     }
@@ -503,7 +501,7 @@ bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Val
       return true;
     }
   }
-  return TypeError(ctx, what, "?", recv);
+  return TypeError(ctx, what(), "?", recv);
 }
 
 Value MakeSet(Arena* arena, const Value* items, uint32_t n) {

@@ -78,6 +78,8 @@ bool OpArith(const EvalContext& ctx, ArithOp op, const Value& a, const Value& b,
 bool OpNeg(const EvalContext& ctx, const Value& a, Value* out);
 bool OpNot(const EvalContext& ctx, const Value& a, Value* out);
 bool OpIn(const EvalContext& ctx, const Value& a, const Value& b, Value* out);
+// `a in b` for two entities: equal, or b is an ancestor of a.
+bool EntityIn(const EvalContext& ctx, const EntityObj& a, const EntityObj& b);
 bool OpIs(const EvalContext& ctx, const Value& a, std::string_view type, Value* out);
 bool OpLike(const EvalContext& ctx, const Value& a, const LikePattern& p, Value* out);
 // The operand of &&, ||, !, if, any/all bodies and a rule's condition must be a bool.

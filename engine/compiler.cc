@@ -445,6 +445,12 @@ class Emitter {
       case ExprKind::kHasAttr: Expr(n.kids[0]); Op2(Op::kHasAttr, InternString(c_.program, e.name)); return;
       case ExprKind::kUnary: Expr(n.kids[0]); Op1(e.unary_op == dsl::UnaryOp::kNot ? Op::kNot : Op::kNeg); return;
       case ExprKind::kBinary: {
+        // `VAR in CONSTANT` is one instruction: the common role/group check.
+        if (e.binary_op == dsl::BinaryOp::kIn && !n.kids[0].is_const &&
+            n.kids[0].kind == ExprKind::kVar && n.kids[1].is_const) {
+          Op3(Op::kVarInConst, n.kids[0].src->slot, Constant(c_, n.kids[1].value));
+          return;
+        }
         Expr(n.kids[0]);
         Expr(n.kids[1]);
         static constexpr Op kOps[] = {Op::kEq, Op::kNe, Op::kLt, Op::kLe, Op::kGt,

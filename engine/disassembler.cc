@@ -20,9 +20,13 @@ void Range(const Program& p, const CodeRange& range, std::string* out) {
       case Operands::NONE: break;
       case Operands::CONST: line += "#" + std::to_string(a[0]) + "  " + ValueToDisplay(p.constants[a[0]]); break;
       case Operands::SYM: line += "\"" + p.strings[a[0]] + "\""; break;
-      case Operands::SLOT: {
+      case Operands::SLOT:
+      case Operands::SLOT_CONST: {
         static const char* kVars[] = {"subject", "action", "resource", "context"};
         line += a[0] < 4 ? kVars[a[0]] : "local" + std::to_string(a[0] - 4);
+        if (info.operands == Operands::SLOT_CONST) {
+          line += ", #" + std::to_string(a[1]) + "  " + ValueToDisplay(p.constants[a[1]]);
+        }
         break;
       }
       case Operands::JUMP: line += "-> " + std::to_string(a[0]); break;

@@ -14,7 +14,7 @@ enum class Op : uint32_t {
 };
 
 enum class Operands : uint8_t {
-  NONE, CONST, SYM, SLOT, JUMP, COUNT, SHAPE, FN, METHOD, SLOT_JUMP, PATTERN, CONJ
+  NONE, CONST, SYM, SLOT, JUMP, COUNT, SHAPE, FN, METHOD, SLOT_JUMP, PATTERN, CONJ, SLOT_CONST
 };
 
 inline constexpr int VAR = -1;  // pops depend on the operand
@@ -36,7 +36,8 @@ inline constexpr int OperandWords(Operands o) {
   switch (o) {
     case Operands::NONE: return 0;
     case Operands::METHOD:
-    case Operands::SLOT_JUMP: return 2;
+    case Operands::SLOT_JUMP:
+    case Operands::SLOT_CONST: return 2;
     default: return 1;
   }
 }

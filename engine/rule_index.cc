@@ -109,7 +109,8 @@ void RuleIndex::Candidates(const RequestImpl& request, const EvalContext& ctx, c
       }
     }
   }
-  if (out->size() - start > 1) std::sort(out->begin() + static_cast<long>(start), out->end());
+  auto first = out->begin() + static_cast<long>(start);
+  if (!std::is_sorted(first, out->end())) std::sort(first, out->end());
 }
 
 }  // namespace arbiter::engine

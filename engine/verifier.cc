@@ -76,6 +76,10 @@ Status VerifyRange(const Program& p, CodeRange* range, uint32_t num_locals, uint
         }
         break;
       }
+      case Operands::SLOT_CONST:
+        if (a[0] >= dsl::kFirstLocalSlot + num_locals) return bad(pc, "variable slot out of range");
+        if (a[1] >= p.constants.size()) return bad(pc, "constant index out of range");
+        break;
       case Operands::SHAPE:
         if (a[0] >= p.shapes.size()) return bad(pc, "record shape out of range");
         pops = static_cast<int32_t>(p.shapes[a[0]].size());

@@ -123,6 +123,17 @@ dispatch:
     if (!OpIn(ctx, sp[-1], sp[0], &sp[-1])) goto error;
     DISPATCH();
   }
+  TARGET(VarInConst) : {
+    const Value& a = vars[ip[0]];
+    const Value& b = consts[ip[1]];
+    ip += 2;
+    if (a.kind == Kind::kEntity && b.kind == Kind::kEntity) {
+      *sp++ = Value::Bool(EntityIn(ctx, *a.ent, *b.ent));
+    } else if (!OpIn(ctx, a, b, sp++)) {
+      goto error;
+    }
+    DISPATCH();
+  }
   TARGET(Is) : {
     if (!OpIs(ctx, sp[-1], strs[*ip++], &sp[-1])) goto error;
     DISPATCH();

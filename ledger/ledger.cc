@@ -2,6 +2,7 @@
 // per group), keeps the Merkle frontier and signs checkpoints; reads go straight to storage.
 #include <arbiter/ledger.h>
 
+#include <algorithm>
 #include <future>
 #include <unordered_set>
 
@@ -119,6 +120,7 @@ Status Ledger::Impl::Init(std::shared_ptr<LedgerStorage> storage, LedgerOptions 
     }
   }
   frontier_ = MerkleFrontier(size, std::move(roots));
+  ARBITER_RETURN_IF_ERROR(LoadUpperLevels(size));
   if (size > 0 && !read_only_) {
     ARBITER_ASSIGN_OR_RETURN(last_hash_, ReadSubtree(0, size - 1));
     ARBITER_ASSIGN_OR_RETURN(StoredEntry last, Get(size - 1));
@@ -154,7 +156,47 @@ Result<StoredEntry> Ledger::Impl::Get(uint64_t seq) const {
   return e;
 }
 
+Status Ledger::Impl::LoadUpperLevels(uint64_t size) {
+  std::unique_lock lock(cache_mu_);
+  upper_levels_.clear();
+  for (int level = kCachedLevel; level < 64 && (size >> level) != 0; ++level) {
+    std::vector<Hash>& hashes = upper_levels_.emplace_back();
+    std::string prefix = layout::HashKey(level, 0).substr(0, layout::kHashPrefix.size() + 1);
+    auto cursor = storage_->Seek(layout::HashKey(level, 0));
+    for (; cursor->Valid() && cursor->key().starts_with(prefix) && hashes.size() < (size >> level);
+         cursor->Next()) {
+      if (layout::GetBE64(cursor->key().substr(prefix.size())) != hashes.size() ||
+          cursor->value().size() != 32) {
+        break;  // a gap or damage: leave the rest to storage reads (and verify)
+      }
+      Hash& h = hashes.emplace_back();
+      std::copy(cursor->value().begin(), cursor->value().end(), h.begin());
+    }
+    ARBITER_RETURN_IF_ERROR(cursor->status());
+  }
+  return Status::Ok();
+}
+
+void Ledger::Impl::CacheNodes(const std::vector<MerkleFrontier::Node>& nodes) {
+  std::unique_lock lock(cache_mu_);
+  for (const auto& n : nodes) {
+    if (n.level < kCachedLevel) continue;
+    size_t slot = n.level - kCachedLevel;
+    if (upper_levels_.size() <= slot) upper_levels_.resize(slot + 1);
+    if (upper_levels_[slot].size() == n.index) upper_levels_[slot].push_back(n.hash);
+  }
+}
+
+std::optional<Hash> Ledger::Impl::CachedSubtree(int level, uint64_t index) const {
+  if (level < kCachedLevel) return std::nullopt;
+  std::shared_lock lock(cache_mu_);
+  size_t slot = level - kCachedLevel;
+  if (slot >= upper_levels_.size() || index >= upper_levels_[slot].size()) return std::nullopt;
+  return upper_levels_[slot][index];
+}
+
 Result<Hash> Ledger::Impl::ReadSubtree(int level, uint64_t index) const {
+  if (auto cached = CachedSubtree(level, index)) return *cached;
   std::string value;
   Status st = storage_->Get(layout::HashKey(level, index), &value);
   if (st.code() == StatusCode::kNotFound) {
@@ -166,6 +208,24 @@ Result<Hash> Ledger::Impl::ReadSubtree(int level, uint64_t index) const {
   Hash h;
   std::copy(value.begin(), value.end(), h.begin());
   return h;
+}
+
+Status Ledger::Impl::Prefetch(const std::vector<std::pair<int, uint64_t>>& nodes,
+                              std::map<std::pair<int, uint64_t>, Hash>* out) const {
+  std::vector<std::string> keys;
+  keys.reserve(nodes.size());
+  for (const auto& [level, index] : nodes) keys.push_back(layout::HashKey(level, index));
+  std::vector<std::string> values;
+  std::vector<Status> statuses = storage_->MultiGet(keys, &values);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (statuses[i].code() == StatusCode::kNotFound) continue;  // reported by ReadSubtree
+    ARBITER_RETURN_IF_ERROR(statuses[i]);
+    if (values[i].size() != 32) return Status::Corruption("stored Merkle hash has the wrong length");
+    Hash h;
+    std::copy(values[i].begin(), values[i].end(), h.begin());
+    (*out)[nodes[i]] = h;
+  }
+  return Status::Ok();
 }
 
 SubtreeReader Ledger::Impl::Reader() const {
@@ -301,6 +361,7 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
   std::vector<LedgerStorage::Op> ops;
   ops.reserve(group.size() * 4 + 4);
   std::vector<MerkleFrontier::Node> nodes;
+  std::vector<MerkleFrontier::Node> upper_nodes;
   std::unordered_set<std::string_view> batch_ids;
   std::unordered_set<std::string_view> policies_seen;
   std::vector<bool> accepted(group.size(), false);
@@ -339,6 +400,7 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
     for (const auto& n : nodes) {
       ops.push_back({layout::HashKey(n.level, n.index),
                      std::string(reinterpret_cast<const char*>(n.hash.data()), n.hash.size())});
+      if (n.level >= kCachedLevel) upper_nodes.push_back(n);
     }
     if (!r.decision_id.empty()) ops.push_back({layout::DecisionKey(r.decision_id), layout::BE64(seq)});
     if (!r.bundle_digest.empty() && r.kind == "policy" && !policies_seen.count(r.bundle_digest)) {
@@ -360,6 +422,10 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
     std::string note;
     AddCheckpointOps(&ops, &note).ok();
   }
+  // Key order makes the memtable's skip-list inserts sequential (each starts where the last
+  // ended) instead of jumping between the entry, hash and index key ranges.
+  std::sort(ops.begin(), ops.end(),
+            [](const LedgerStorage::Op& a, const LedgerStorage::Op& b) { return a.key < b.key; });
   Status st = storage_->Write(ops, options_.durability == Durability::kSync);
   if (!st.ok()) {
     frontier_ = std::move(saved_frontier);
@@ -373,6 +439,7 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
     return;
   }
   last_time_ = time;
+  CacheNodes(upper_nodes);
   if (options_.durability == Durability::kBatch) unsynced_ = true;
   committed_size_.store(frontier_.size(), std::memory_order_release);
   latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
@@ -529,7 +596,8 @@ Result<Hash> Ledger::RootAt(uint64_t size) const {
                                    std::to_string(Size()) + " entries");
   }
   if (size == 0) return EmptyRoot();
-  return RangeHash(impl_->Reader(), 0, size);
+  return impl_->WithPrefetch<Hash>(
+      [size](const SubtreeReader& read) { return RangeHash(read, 0, size); });
 }
 
 Result<std::string> Ledger::LatestCheckpoint() const {
@@ -545,7 +613,8 @@ Result<std::vector<Hash>> Ledger::InclusionPath(uint64_t seq, uint64_t size) con
     return Status::InvalidArgument("tree size " + std::to_string(size) + " is beyond the ledger's " +
                                    std::to_string(Size()) + " entries");
   }
-  return MakeInclusionPath(impl_->Reader(), seq, size);
+  return impl_->WithPrefetch<std::vector<Hash>>(
+      [seq, size](const SubtreeReader& read) { return MakeInclusionPath(read, seq, size); });
 }
 
 Result<std::vector<Hash>> Ledger::ConsistencyPath(uint64_t old_size, uint64_t new_size) const {
@@ -553,7 +622,9 @@ Result<std::vector<Hash>> Ledger::ConsistencyPath(uint64_t old_size, uint64_t ne
     return Status::InvalidArgument("tree size " + std::to_string(new_size) +
                                    " is beyond the ledger's " + std::to_string(Size()) + " entries");
   }
-  return MakeConsistencyPath(impl_->Reader(), old_size, new_size);
+  return impl_->WithPrefetch<std::vector<Hash>>([old_size, new_size](const SubtreeReader& read) {
+    return MakeConsistencyPath(read, old_size, new_size);
+  });
 }
 
 Result<std::string> Ledger::InclusionProof(uint64_t seq, std::optional<uint64_t> size) const {

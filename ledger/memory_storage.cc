@@ -6,6 +6,15 @@
 #include <shared_mutex>
 
 namespace arbiter::ledger {
+
+std::vector<Status> LedgerStorage::MultiGet(const std::vector<std::string>& keys,
+                                            std::vector<std::string>* values) const {
+  std::vector<Status> statuses;
+  values->assign(keys.size(), std::string());
+  for (size_t i = 0; i < keys.size(); ++i) statuses.push_back(Get(keys[i], &(*values)[i]));
+  return statuses;
+}
+
 namespace {
 
 class MemoryStorage final : public LedgerStorage {

@@ -198,6 +198,9 @@ class LedgerStorage {
   virtual Status SyncWal() = 0;
   // NotFound when absent.
   virtual Status Get(std::string_view key, std::string* value) const = 0;
+  // Several Gets at once (one status per key); stores may batch them.
+  virtual std::vector<Status> MultiGet(const std::vector<std::string>& keys,
+                                       std::vector<std::string>* values) const;
   // Keys >= start in order.
   virtual std::unique_ptr<Cursor> Seek(std::string_view start) const = 0;
   virtual bool read_only() const = 0;

@@ -301,3 +301,35 @@ TEST_CASE("key rotation: an entry signed by the old key; later checkpoints by th
   o.signing_key = new_key;
   CHECK(Ledger::OpenWithStorage(storage, o).ok());
 }
+
+TEST_CASE("proofs in larger trees use the in-memory upper levels, before and after reopen") {
+  auto storage = NewMemoryStorage();
+  std::vector<std::string> raws;
+  {
+    auto ledger = Ledger::OpenWithStorage(storage, TestOptions(1000));
+    REQUIRE(ledger.ok());
+    for (int i = 0; i < 1300; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
+    REQUIRE((*ledger)->Close().ok());
+    for (uint64_t seq : {0, 255, 256, 511, 777, 1024, 1299}) {
+      auto proof = (*ledger)->InclusionProof(seq);
+      REQUIRE(proof.ok());
+      CHECK(VerifyTlogProof(*proof, (*ledger)->Get(seq)->raw, Trusted()).ok());
+    }
+    for (uint64_t old_size : {1, 256, 257, 1000}) {
+      auto path = (*ledger)->ConsistencyPath(old_size, 1300);
+      REQUIRE(path.ok());
+      CHECK(VerifyConsistency(old_size, 1300, *path, (*ledger)->RootAt(old_size).value(),
+                              (*ledger)->RootAt(1300).value())
+                .ok());
+    }
+  }
+  LedgerOptions ro;
+  ro.read_only = true;
+  auto reopened = Ledger::OpenWithStorage(storage, ro);
+  REQUIRE(reopened.ok());
+  for (uint64_t seq : {3, 300, 999}) {
+    auto proof = (*reopened)->InclusionProof(seq, 1000);
+    REQUIRE(proof.ok());
+    CHECK(VerifyTlogProof(*proof, (*reopened)->Get(seq)->raw, Trusted()).ok());
+  }
+}
