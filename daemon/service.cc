@@ -140,9 +140,12 @@ void DecisionService::NoteLedgerResult(const Status& status, double seconds) {
 }
 
 bool DecisionService::DecideOne(const PolicyState& state, const nlohmann::json& request,
-                                bool explain, Decided* out, std::string* error) const {
+                                std::string_view body_text, bool explain, Decided* out,
+                                std::string* error) const {
   if (!CheckEvaluationShape(request, error)) return false;
-  std::string request_text = request.dump();
+  std::string dumped;
+  if (body_text.empty()) dumped = request.dump();
+  std::string_view request_text = body_text.empty() ? std::string_view(dumped) : body_text;
   auto parsed = Request::FromJson(request_text, "request");
   if (!parsed.ok()) {
     *error = parsed.status().message();
@@ -220,7 +223,7 @@ void DecisionService::HandleEvaluation(HttpRequest& req, Reply reply) {
   auto decided = std::make_shared<Decided>();
   decided->state = state;
   std::string error;
-  if (!DecideOne(*state, body, false, decided.get(), &error)) {
+  if (!DecideOne(*state, body, req.body(), false, decided.get(), &error)) {
     return reply(ErrorResponse(400, "invalid_request", error));
   }
   Record(*decided, [this, decided, reply](Result<ledger::Receipt> r) {
@@ -279,7 +282,7 @@ void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply) {
     auto decided = std::make_shared<Decided>();
     decided->state = state;
     std::string item_error;
-    if (!DecideOne(*state, item, false, decided.get(), &item_error)) {
+    if (!DecideOne(*state, item, {}, false, decided.get(), &item_error)) {
       // Not decided: reported in place, nothing recorded; counts as a deny for the semantic.
       batch->results.push_back(
           nlohmann::json({{"decision", false},
@@ -335,7 +338,7 @@ void DecisionService::HandleDecide(HttpRequest& req, Reply reply) {
   auto decided = std::make_shared<Decided>();
   decided->state = state;
   std::string error;
-  if (!DecideOne(*state, body, QueryFlag(req, "explain"), decided.get(), &error)) {
+  if (!DecideOne(*state, body, req.body(), QueryFlag(req, "explain"), decided.get(), &error)) {
     return reply(ErrorResponse(400, "invalid_request", error));
   }
   Record(*decided, [this, decided, reply](Result<ledger::Receipt> r) {

@@ -67,8 +67,10 @@ class DecisionService {
   struct Decided;
   // Decides one AuthZEN-shaped request on `state`; false with *error when the request is
   // unusable (nothing decided, nothing to record).
-  bool DecideOne(const PolicyState& state, const nlohmann::json& request, bool explain,
-                 Decided* out, std::string* error) const;
+  // `request_text` is the request's JSON text when the caller has it (the body), else empty.
+  bool DecideOne(const PolicyState& state, const nlohmann::json& request,
+                 std::string_view request_text, bool explain, Decided* out,
+                 std::string* error) const;
   // Appends the decision; `done` runs on the ledger thread with the receipt or the failure.
   void Record(Decided& decided, std::function<void(Result<ledger::Receipt>)> done);
   void NoteLedgerResult(const Status& status, double seconds);

@@ -35,6 +35,12 @@ for durability in sync none; do
   wrk -t "$wrk_threads" -c "$connections" -d "${duration}s" --latency -s "$here/post.lua" "$url" \
     -- "$pack/playground-request.json"
   curl -s "http://$addr/metrics" | grep -E '^arbiter_(decisions_total|ledger_batch_entries_(sum|count)|errors_total)' || true
+  # The daemon's own CPU time per decision (user+system, all threads, warm-up included): a
+  # figure the other load on a shared machine inflates much less than wall-clock rates.
+  ticks="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+  decisions="$(curl -s "http://$addr/metrics" | awk '/^arbiter_decisions_total/ {n += $2} END {print n}')"
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$decisions" \
+    'BEGIN { printf "daemon CPU per decision: %.1f us (%d decisions, %.2f CPU s)\n", t / hz / n * 1e6, n, t / hz }'
   kill -TERM "$pid"
   wait "$pid" || true
   echo "decision entries in the ledger: $("$build/arbiter" audit export --ledger "$work/ledger" --kind decision | wc -l)"

@@ -520,3 +520,37 @@ TEST_CASE("start-up failures are clear") {
   CHECK(broken.start_exit_code() == 1);
   CHECK(broken.log().find("cannot load the policies") != std::string::npos);
 }
+
+TEST_CASE("SIGTERM under load: in-flight requests finish, exit 0, one entry per answered decision") {
+  Daemon d;
+  std::atomic<int> answered{0}, not_200{0};
+  std::atomic<bool> started{false};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&] {
+      HttpClient client(d.port());
+      for (;;) {
+        try {
+          auto res = client.Post("/v1/decide", Eval("alice", "deploy", "m1"));
+          if (res.status == 200) {
+            ++answered;
+          } else {
+            ++not_200;
+          }
+          started = true;
+          if (!res.keep_alive) return;  // the daemon is draining
+        } catch (const std::exception&) {
+          return;  // closed or refused: the daemon stopped accepting
+        }
+      }
+    });
+  }
+  while (!started.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(d.process->Stop(SIGTERM) == 0);
+  for (auto& c : clients) c.join();
+  CHECK(not_200.load() == 0);
+  CHECK(answered.load() > 0);
+  CHECK(d.Verify() == 0);
+  CHECK(d.Entries("decision").size() == static_cast<size_t>(answered.load()));
+}

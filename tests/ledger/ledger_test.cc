@@ -333,3 +333,39 @@ TEST_CASE("proofs in larger trees use the in-memory upper levels, before and aft
     CHECK(VerifyTlogProof(*proof, (*reopened)->Get(seq)->raw, Trusted()).ok());
   }
 }
+
+TEST_CASE("durability modes: batch and none commit and verify; names parse") {
+  CHECK(ParseDurability("sync").value() == Durability::kSync);
+  CHECK(ParseDurability("batch").value() == Durability::kBatch);
+  CHECK(ParseDurability("none").value() == Durability::kNone);
+  CHECK(ParseDurability("fast").status().code() == StatusCode::kInvalidArgument);
+  for (Durability mode : {Durability::kBatch, Durability::kNone}) {
+    INFO(DurabilityName(mode));
+    LedgerOptions o = TestOptions(10);
+    o.durability = mode;
+    o.batch_sync_interval_ms = 1;
+    auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), o);
+    REQUIRE(ledger.ok());
+    for (int i = 0; i < 25; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
+    REQUIRE((*ledger)->Close().ok());
+    auto report = (*ledger)->Verify(TrustedOptions());
+    CHECK(report.ok);
+    CHECK(report.entries == 25);
+  }
+}
+
+TEST_CASE("bad records are refused one by one without disturbing the rest") {
+  auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), TestOptions());
+  REQUIRE(ledger.ok());
+  Record bad_kind{"Not A Kind", "{}", "", false, ""};
+  CHECK((*ledger)->Append(bad_kind).status().code() == StatusCode::kInvalidArgument);
+  Record bad_payload{"evidence", "[1,2]", "", false, ""};
+  CHECK((*ledger)->Append(bad_payload).status().code() == StatusCode::kInvalidArgument);
+  auto ok = (*ledger)->Append(SampleDecision(1));
+  REQUIRE(ok.ok());
+  CHECK(ok->seq == 0);
+  LedgerOptions ro;
+  ro.read_only = true;
+  auto reader = Ledger::OpenWithStorage(NewMemoryStorage(), ro);
+  CHECK(reader.status().code() == StatusCode::kNotFound);  // nothing there to read
+}
