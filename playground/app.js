@@ -171,10 +171,13 @@
 
   // ---- examples ---------------------------------------------------------------------------
 
+  // Asked for as soon as the script runs, while the rest of the page sets itself up.
+  const examplesResponse = fetch('/v1/playground/examples', { headers: { accept: 'application/json' } });
+
   async function loadExamples() {
     const select = $('#examples');
     try {
-      const r = await fetch('/v1/playground/examples', { headers: { accept: 'application/json' } });
+      const r = await examplesResponse;
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       const list = await r.json();
       if (!Array.isArray(list)) throw new Error('unexpected answer');

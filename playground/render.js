@@ -232,7 +232,13 @@
     const body = el('tbody');
     for (const s of steps) {
       const tr = el('tr', `step step-${s.outcome || 'unknown'} step-${s.effect || ''}`);
-      tr.append(el('td', 'rule-id', s.rule));
+      // Long qualified ids break after a dot, not inside a name.
+      const rule = el('td', 'rule-id');
+      s.rule.split('.').forEach((part, i, all) => {
+        rule.append(part + (i < all.length - 1 ? '.' : ''));
+        if (i < all.length - 1) rule.append(document.createElement('wbr'));
+      });
+      tr.append(rule);
       tr.append(el('td', 'effect', s.effect || ''));
       const outcome = el('td');
       outcome.append(el('span', 'outcome outcome-' + (s.outcome || 'unknown'), OUTCOME_LABELS[s.outcome] || s.outcome || ''));

@@ -9,14 +9,12 @@
 // A screenshot of each step goes to the artifacts folder.
 //
 //   node playground_test.js --arbiter build/arbiter --source . --artifacts build/playground-artifacts
-//   node playground_test.js --mock [--artifacts DIR]     (against mock_daemon.js, for page work)
 //
 // Prints "ok"/"not ok" per check and a closing "N passed, N failed"; exits 1 on any failure.
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const net = require('net');
 const { spawn } = require('child_process');
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,16 +26,15 @@ const CHROMIUM_ARGS = [
 const STEP_TIMEOUT_MS = 30000;
 
 function parseArgs(argv) {
-  const args = { mock: false, arbiter: '', source: path.resolve(__dirname, '../..'), artifacts: '' };
+  const args = { arbiter: '', source: path.resolve(__dirname, '../..'), artifacts: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--mock') args.mock = true;
-    else if (a === '--arbiter') args.arbiter = path.resolve(argv[++i]);
+    if (a === '--arbiter') args.arbiter = path.resolve(argv[++i]);
     else if (a === '--source') args.source = path.resolve(argv[++i]);
     else if (a === '--artifacts') args.artifacts = path.resolve(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
-  if (!args.mock && !args.arbiter) throw new Error('give --arbiter PATH (or --mock)');
+  if (!args.arbiter) throw new Error('give --arbiter PATH');
   if (!args.artifacts) args.artifacts = path.join(os.tmpdir(), 'playground-artifacts');
   return args;
 }
@@ -63,17 +60,6 @@ function sameList(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
 // ---- the server ------------------------------------------------------------------------------
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitForHealth(base, child, logFile) {
   const deadline = Date.now() + 30000;
   while (Date.now() < deadline) {
@@ -94,12 +80,6 @@ function tail(file) {
 }
 
 async function startServer(args) {
-  if (args.mock) {
-    const port = await freePort();
-    const mock = require('./mock_daemon.js');
-    const server = await mock.start(port, path.join(args.source, 'playground'));
-    return { base: `http://127.0.0.1:${port}`, stop: async () => new Promise((r) => server.close(r)) };
-  }
   // The daemon picks a free port itself (--listen 127.0.0.1:0) and writes it to --port-file:
   // no race with other tests for a port. Production policies: one stdlib pack (the
   // playground compiles its own); its examples: every pack.
@@ -293,7 +273,7 @@ async function run(args) {
     const examples = examplesResponse.ok ? await examplesResponse.json() : [];
     check('GET /v1/playground/examples lists examples', Array.isArray(examples) && examples.length > 0,
       `status ${examplesResponse.status}`);
-    if (!args.mock) {
+    {
       const packs = fs.readdirSync(path.join(args.source, 'stdlib-policies'), { withFileTypes: true })
         .filter((d) => d.isDirectory() &&
           fs.existsSync(path.join(args.source, 'stdlib-policies', d.name, 'playground-request.json')))
