@@ -56,7 +56,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (or the help) and picks its own codes (105, 106, ...); keep
+    // arbiter's contract: 0 for --help and --version, 1 for any usage error.
+    return app.exit(e) == 0 ? kExitOk : kExitFailure;
   }
   // The chosen leaf: follow the chain of selected subcommands down.
   CLI::App* chosen = &app;

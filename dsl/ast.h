@@ -54,8 +54,7 @@ enum class ExprKind : uint8_t {
   kBinary,    // args[0] binary_op args[1]
   kAnd,       // args[0] && args[1], short-circuit
   kOr,        // args[0] || args[1], short-circuit
-  kLike,      // args[0] like pattern; text = the glob ('*' any run, '\*' a literal star,
-              // '\\' a literal backslash; no other escapes remain)
+  kLike,      // args[0] like pattern; text = the glob ('*' any run, '\*' a literal star)
   kIs,        // args[0] is type_name; with args[1], `args[0] is type_name in args[1]`
   kIf,        // if args[0] then args[1] else args[2]
   kLet,       // let name (slot) = args[0] in args[1]

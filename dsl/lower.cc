@@ -50,10 +50,7 @@ bool DecodeString(std::string_view raw, bool for_like, std::string* out, size_t*
       case '0': out->push_back('\0'); break;
       case '"': out->push_back('"'); break;
       case '\'': out->push_back('\''); break;
-      case '\\':
-        if (for_like) out->push_back('\\');
-        out->push_back('\\');
-        break;
+      case '\\': out->push_back('\\'); break;
       case '*':
         if (!for_like) {
           *bad_at = i - 1;

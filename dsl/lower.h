@@ -16,8 +16,8 @@ namespace arbiter::dsl {
 void LowerFile(const CstFile& cst, std::string_view text, DiagnosticSink& sink, PolicySet* out);
 
 // Decodes the escapes of a string literal's raw content. In a `like` pattern (`for_like`),
-// `\*` stays `\*` (a literal star) and a literal backslash becomes `\\`, so the result is the
-// glob as ast.h describes it. On a bad escape, returns false with its offset in `raw`.
+// `\*` stays `\*` (a literal star), so the result is the glob as ast.h describes it. On a
+// bad escape, returns false with its offset in `raw`.
 bool DecodeString(std::string_view raw, bool for_like, std::string* out, size_t* bad_at);
 
 }  // namespace arbiter::dsl

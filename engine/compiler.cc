@@ -25,17 +25,6 @@ std::string ConstantKey(const Value& v) {
   AppendValueJson(&key, v);
   return key;
 }
-}  // namespace
-
-uint32_t InternConstant(Program* p, const Value& v) {
-  std::string key = ConstantKey(v);
-  for (uint32_t i = 0; i < p->constants.size(); ++i)
-    if (p->constants[i].kind == v.kind && ConstantKey(p->constants[i]) == key) return i;
-  p->constants.push_back(v);
-  return static_cast<uint32_t>(p->constants.size() - 1);
-}
-
-namespace {
 
 using dsl::ExprKind;
 

@@ -31,9 +31,8 @@ Result<std::shared_ptr<Program>> CompilePolicySet(const dsl::PolicySet& policies
 // and records each range's max_stack. Used after codegen and when loading a bundle.
 Status VerifyProgram(Program* program);
 
-// Interning helpers shared by the compiler and the bundle reader.
+// The index of `s` in the program's string table, adding it when new.
 uint32_t InternString(Program* program, std::string_view s);
-uint32_t InternConstant(Program* program, const Value& v);
 
 std::string DisassembleProgram(const Program& program);
 

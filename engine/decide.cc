@@ -23,6 +23,14 @@ struct Scratch {
   EvalError error;
 };
 
+thread_local bool t_switch_dispatch = false;
+
+bool Run(const Program& p, uint32_t entry, const EvalContext& ctx, Value* vars, Value* stack,
+         Value* result, uint32_t* mark) {
+  return t_switch_dispatch ? ExecuteSwitch(p, entry, ctx, vars, stack, result, mark)
+                           : Execute(p, entry, ctx, vars, stack, result, mark);
+}
+
 Scratch& ThreadScratch() {
   thread_local Scratch scratch;
   return scratch;
@@ -36,6 +44,8 @@ const EntityObj* ResolveRequestEntity(Arena* arena, const StoreImpl& store, cons
 std::string_view EffectName(RuleEffect e) { return e == RuleEffect::kPermit ? "permit" : "forbid"; }
 
 }  // namespace
+
+void UseSwitchDispatchForTesting(bool on) { t_switch_dispatch = on; }
 
 void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl& store,
                    bool explain, Decision* out) {
@@ -72,7 +82,7 @@ void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl
     Value result;
     uint32_t mark = 0;
     uint32_t entry = (candidate & 1) ? rule.fast_entry : rule.code.begin;
-    bool ok = Execute(p, entry, ctx, vars, s.stack.data(), &result, &mark);
+    bool ok = Run(p, entry, ctx, vars, s.stack.data(), &result, &mark);
     if (ok && result.kind != Kind::kBool) ok = CheckBool(ctx, result);
     if (explain) s.considered[idx] = 1;
     if (!ok) {
@@ -125,7 +135,7 @@ void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl
       } else if (o.has_payload) {
         Value payload;
         uint32_t mark = 0;
-        if (Execute(p, o.code.begin, ctx, vars, s.stack.data(), &payload, &mark)) {
+        if (Run(p, o.code.begin, ctx, vars, s.stack.data(), &payload, &mark)) {
           ob.payload_json.clear();
           AppendValueJson(&ob.payload_json, payload);
         } else {

@@ -12,6 +12,9 @@
 
 namespace arbiter::engine {
 
+// Tests only: run decisions with the switch-dispatch interpreter on this thread.
+void UseSwitchDispatchForTesting(bool on);
+
 void DecideProgram(const Program& program, const RequestImpl& request, const StoreImpl& store,
                    bool explain, Decision* out);
 

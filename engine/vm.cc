@@ -1,3 +1,5 @@
+// The interpreter. vm_switch.cc includes this file a second time with ARBITER_VM_SWITCH set,
+// so the portable switch dispatch is built and tested alongside the computed-goto one.
 #include "engine/vm.h"
 
 #include "engine/opcodes.h"
@@ -7,10 +9,13 @@
 #else
 #define ARBITER_COMPUTED_GOTO 0
 #endif
+#ifndef ARBITER_VM_FUNCTION
+#define ARBITER_VM_FUNCTION Execute
+#endif
 
 namespace arbiter::engine {
 
-bool Execute(const Program& p, uint32_t entry, const EvalContext& ctx, Value* vars,
+bool ARBITER_VM_FUNCTION(const Program& p, uint32_t entry, const EvalContext& ctx, Value* vars,
              Value* stack, Value* result, uint32_t* mark) {
   const uint32_t* const code = p.code.data();
   const uint32_t* ip = code + entry;
@@ -52,10 +57,6 @@ dispatch:
   }
   TARGET(StoreLocal) : {
     vars[*ip++] = *--sp;
-    DISPATCH();
-  }
-  TARGET(Pop) : {
-    --sp;
     DISPATCH();
   }
   TARGET(GetAttr) : {

@@ -15,5 +15,8 @@ namespace arbiter::engine {
 // `entry` is range.begin, or a rule's fast_entry.
 bool Execute(const Program& program, uint32_t entry, const EvalContext& ctx, Value* vars,
              Value* stack, Value* result, uint32_t* mark);
+// The same interpreter with switch dispatch (the portable fallback), for tests.
+bool ExecuteSwitch(const Program& program, uint32_t entry, const EvalContext& ctx, Value* vars,
+                   Value* stack, Value* result, uint32_t* mark);
 
 }  // namespace arbiter::engine

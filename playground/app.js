@@ -171,10 +171,13 @@
 
   // ---- examples ---------------------------------------------------------------------------
 
+  // Asked for as soon as the script runs, while the rest of the page sets itself up.
+  const examplesResponse = fetch('/v1/playground/examples', { headers: { accept: 'application/json' } });
+
   async function loadExamples() {
     const select = $('#examples');
     try {
-      const r = await fetch('/v1/playground/examples', { headers: { accept: 'application/json' } });
+      const r = await examplesResponse;
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       const list = await r.json();
       if (!Array.isArray(list)) throw new Error('unexpected answer');
@@ -199,11 +202,30 @@
     select.value = known ? state.example : '';
   }
 
+  // A pack of several files arrives as one text, each file with its own package declaration,
+  // but the editor holds one file, and a file declares its package once. When every
+  // declaration is the same, the later ones are commented out (line numbers stay as they are);
+  // when they differ, the text is left alone and the compiler says why.
+  const PACKAGE_DECL = /^([ \t]*@[A-Za-z_]\w*[ \t]*\n)*[ \t]*(@[A-Za-z_]\w*[ \t]+)*package[ \t]+[A-Za-z_][\w.]*[ \t]*;[ \t]*$/gm;
+  function foldPackages(policy) {
+    const decls = [...policy.matchAll(PACKAGE_DECL)];
+    if (decls.length < 2) return policy;
+    const norm = (d) => d[0].replace(/\s+/g, ' ').trim();
+    if (!decls.every((d) => norm(d) === norm(decls[0]))) return policy;
+    let out = '';
+    let at = 0;
+    for (const d of decls.slice(1)) {
+      out += policy.slice(at, d.index) + d[0].split('\n').map((l) => '// ' + l).join('\n');
+      at = d.index + d[0].length;
+    }
+    return out + policy.slice(at);
+  }
+
   function loadExample(name) {
     const e = state.examples.find((x) => x.name === name);
     if (!e) return;
     state.example = name;
-    setEditors({ policy: e.policy || '', entities: e.entities || '', request: e.request || '' });
+    setEditors({ policy: foldPackages(e.policy || ''), entities: e.entities || '', request: e.request || '' });
     clearResults();
     setStatus(`Loaded example ${name}`);
     saveNow();

@@ -160,7 +160,7 @@
         if (o.rule) line.append(el('span', 'muted', ' from '), el('code', 'rule-id', o.rule));
         li.append(line);
         if (o.payload !== undefined && o.payload !== null) {
-          const compact = JSON.stringify(o.payload);
+          const compact = JSON.stringify(o.payload, null, 1).replace(/\n\s*/g, ' ');
           li.append(el('pre', 'payload', compact.length <= 72 ? compact : pretty(o.payload)));
         }
         ul.append(li);
@@ -232,7 +232,13 @@
     const body = el('tbody');
     for (const s of steps) {
       const tr = el('tr', `step step-${s.outcome || 'unknown'} step-${s.effect || ''}`);
-      tr.append(el('td', 'rule-id', s.rule));
+      // Long qualified ids break after a dot, not inside a name.
+      const rule = el('td', 'rule-id');
+      s.rule.split('.').forEach((part, i, all) => {
+        rule.append(part + (i < all.length - 1 ? '.' : ''));
+        if (i < all.length - 1) rule.append(document.createElement('wbr'));
+      });
+      tr.append(rule);
       tr.append(el('td', 'effect', s.effect || ''));
       const outcome = el('td');
       outcome.append(el('span', 'outcome outcome-' + (s.outcome || 'unknown'), OUTCOME_LABELS[s.outcome] || s.outcome || ''));
@@ -260,7 +266,13 @@
       panel.append(el('p', 'placeholder', 'No bytecode: the policy did not compile.'));
       return;
     }
-    panel.append(el('pre', 'disassembly', response.disassembly));
+    // Light colouring: `rule ...` headers stand out, `;` comments are muted.
+    const pre = el('pre', 'disassembly');
+    for (const line of response.disassembly.split('\n')) {
+      const cls = /^rule /.test(line) ? 'dis-rule' : /^\s*;/.test(line) ? 'dis-comment' : '';
+      pre.append(cls ? el('span', cls, line) : document.createTextNode(line), '\n');
+    }
+    panel.append(pre);
   }
 
   function renderReceipt(container, receipt) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "engine/compiler.h"
+#include "engine/decide.h"
 #include "engine/reference.h"
 #include "tests/engine/policy_generator.h"
 #include "tests/engine/test_support.h"
@@ -75,4 +76,27 @@ TEST_CASE("VM and reference evaluator agree on generated cases") {
   CHECK(with_errors > cases / 20);
   WARN("differential: " << done << " cases over " << policy_sets << " policy sets, " << allows
                         << " allow, " << with_errors << " with errors");
+}
+
+TEST_CASE("switch dispatch and computed-goto dispatch give identical decisions") {
+  const uint64_t cases = EnvNumber("ARBITER_DIFF_CASES", 10000) / 5;
+  uint64_t done = 0;
+  for (uint64_t round = 0; done < cases; ++round) {
+    testing::PolicyGenerator gen(99 + round);
+    dsl::PolicySet policies = gen.Policies(static_cast<int>(1 + round % 12));
+    auto program = engine::CompilePolicySet(policies);
+    REQUIRE(program.ok());
+    Engine engine(std::move(program).value());
+    EntityStore store = testing::EntitiesOrDie(gen.Entities());
+    for (int k = 0; k < 5; ++k, ++done) {
+      Request request = testing::RequestOrDie(gen.Request());
+      Decision a, b;
+      engine::UseSwitchDispatchForTesting(false);
+      REQUIRE(engine.Decide(request, store, {true}, &a).ok());
+      engine::UseSwitchDispatchForTesting(true);
+      REQUIRE(engine.Decide(request, store, {true}, &b).ok());
+      engine::UseSwitchDispatchForTesting(false);
+      REQUIRE(a.ToJson() == b.ToJson());
+    }
+  }
 }

@@ -9,14 +9,12 @@
 // A screenshot of each step goes to the artifacts folder.
 //
 //   node playground_test.js --arbiter build/arbiter --source . --artifacts build/playground-artifacts
-//   node playground_test.js --mock [--artifacts DIR]     (against mock_daemon.js, for page work)
 //
 // Prints "ok"/"not ok" per check and a closing "N passed, N failed"; exits 1 on any failure.
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const net = require('net');
 const { spawn } = require('child_process');
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,16 +26,15 @@ const CHROMIUM_ARGS = [
 const STEP_TIMEOUT_MS = 30000;
 
 function parseArgs(argv) {
-  const args = { mock: false, arbiter: '', source: path.resolve(__dirname, '../..'), artifacts: '' };
+  const args = { arbiter: '', source: path.resolve(__dirname, '../..'), artifacts: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--mock') args.mock = true;
-    else if (a === '--arbiter') args.arbiter = argv[++i];
+    if (a === '--arbiter') args.arbiter = path.resolve(argv[++i]);
     else if (a === '--source') args.source = path.resolve(argv[++i]);
     else if (a === '--artifacts') args.artifacts = path.resolve(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
-  if (!args.mock && !args.arbiter) throw new Error('give --arbiter PATH (or --mock)');
+  if (!args.arbiter) throw new Error('give --arbiter PATH');
   if (!args.artifacts) args.artifacts = path.join(os.tmpdir(), 'playground-artifacts');
   return args;
 }
@@ -63,17 +60,6 @@ function sameList(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
 // ---- the server ------------------------------------------------------------------------------
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitForHealth(base, child, logFile) {
   const deadline = Date.now() + 30000;
   while (Date.now() < deadline) {
@@ -94,44 +80,61 @@ function tail(file) {
 }
 
 async function startServer(args) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  if (args.mock) {
-    const mock = require('./mock_daemon.js');
-    const server = await mock.start(port, path.join(args.source, 'playground'));
-    return { base, stop: async () => new Promise((r) => server.close(r)) };
-  }
+  // The daemon picks a free port itself (--listen 127.0.0.1:0) and writes it to --port-file:
+  // no race with other tests for a port. Production policies: one stdlib pack (the
+  // playground compiles its own); its examples: every pack.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiter-playground-test-'));
   const logFile = path.join(args.artifacts, 'daemon.log');
   const log = fs.openSync(logFile, 'w');
+  const portFile = path.join(tmp, 'port');
   const daemonArgs = [
     'serve',
-    '--listen', `127.0.0.1:${port}`,
-    '--policies', path.join(args.source, 'stdlib-policies'),
+    '--listen', '127.0.0.1:0',
+    '--port-file', portFile,
+    '--policies', path.join(args.source, 'stdlib-policies', 'ai-model-deployment'),
     '--ledger', path.join(tmp, 'ledger'),
     '--playground-dir', path.join(args.source, 'playground'),
+    '--stdlib-dir', path.join(args.source, 'stdlib-policies'),
   ];
   info(`starting ${args.arbiter} ${daemonArgs.join(' ')}`);
   const child = spawn(args.arbiter, daemonArgs, { stdio: ['ignore', log, log], cwd: tmp });
-  await waitForHealth(base, child, logFile);
-  return {
-    base,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        const exited = await Promise.race([
-          new Promise((r) => child.once('exit', () => r(true))),
-          new Promise((r) => setTimeout(() => r(false), 10000)),
-        ]);
-        if (!exited) {
-          info('the daemon did not stop within 10 s of SIGTERM; killing it');
-          child.kill('SIGKILL');
-        }
+  let spawnError = null;
+  child.on('error', (e) => { spawnError = e; });
+  const stop = async () => {
+    if (!spawnError && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const exited = await Promise.race([
+        new Promise((r) => child.once('exit', () => r(true))),
+        new Promise((r) => setTimeout(() => r(false), 10000)),
+      ]);
+      if (!exited) {
+        info('the daemon did not stop within 10 s of SIGTERM; killing it');
+        child.kill('SIGKILL');
       }
-      fs.closeSync(log);
-      fs.rmSync(tmp, { recursive: true, force: true });
-    },
+    }
+    fs.closeSync(log);
+    fs.rmSync(tmp, { recursive: true, force: true });
   };
+  try {
+    const deadline = Date.now() + 30000;
+    let listen = '';
+    while (!listen) {
+      if (spawnError) throw new Error(`cannot start ${args.arbiter}: ${spawnError.message}`);
+      if (child.exitCode !== null) throw new Error(`the daemon exited with ${child.exitCode}:\n${tail(logFile)}`);
+      if (Date.now() > deadline) throw new Error(`the daemon wrote no port file within 30 s:\n${tail(logFile)}`);
+      try {
+        const text = fs.readFileSync(portFile, 'utf8').trim();
+        if (/^[\d.]+:\d+$/.test(text)) listen = text;  // not half written
+      } catch (e) { /* not yet */ }
+      if (!listen) await new Promise((r) => setTimeout(r, 50));
+    }
+    const base = `http://${listen}`;
+    await waitForHealth(base, child, logFile);
+    return { base, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }
 
 // ---- the API oracle ------------------------------------------------------------------------
@@ -270,7 +273,7 @@ async function run(args) {
     const examples = examplesResponse.ok ? await examplesResponse.json() : [];
     check('GET /v1/playground/examples lists examples', Array.isArray(examples) && examples.length > 0,
       `status ${examplesResponse.status}`);
-    if (!args.mock) {
+    {
       const packs = fs.readdirSync(path.join(args.source, 'stdlib-policies'), { withFileTypes: true })
         .filter((d) => d.isDirectory() &&
           fs.existsSync(path.join(args.source, 'stdlib-policies', d.name, 'playground-request.json')))
@@ -296,17 +299,33 @@ async function run(args) {
 
     // 2. Pick an example: a different one first, then the AI governance pack, so the choice
     //    really comes from the menu and not from the default.
+    //    Every example must decide as the page shows it (a pack of several files is folded
+    //    into one text: repeated package declarations commented out).
+    const uncomment = (text) => text.replace(
+      /^\/\/ (?=[ \t]*@[A-Za-z_]\w*[ \t]*$|[ \t]*(@[A-Za-z_]\w*[ \t]+)*package[ \t]+[\w.]+[ \t]*;[ \t]*$)/gm, '');
+    const notCompiling = [];
+    for (const e of examples) {
+      await page.selectOption('#examples', e.name);
+      const shown = await editorValue(page, 'policy');
+      const answer = await apiEvaluate(base, { policy: shown, entities: await editorValue(page, 'entities'),
+        request: await editorValue(page, 'request') });
+      if (!answer.ok || !answer.decision || uncomment(shown) !== e.policy) {
+        notCompiling.push(`${e.name}: ${JSON.stringify(answer.diagnostics || []).slice(0, 300)} ${JSON.stringify(answer.input_errors || [])}`);
+      }
+    }
+    check('every example decides as the page shows it', notCompiling.length === 0, notCompiling.join('\n'));
     const example = examples.find((e) => e.name === 'ai-model-deployment') || examples[0];
     const other = examples.find((e) => e !== example);
     if (other) await page.selectOption('#examples', other.name);
     await page.selectOption('#examples', example.name);
+    const shownPolicy = await editorValue(page, 'policy');
     check(`picking "${example.name}" loads its policy, entities and request`,
-      await editorValue(page, 'policy') === example.policy &&
+      uncomment(shownPolicy) === example.policy &&
       await editorValue(page, 'entities') === example.entities &&
       await editorValue(page, 'request') === example.request);
 
     // 3. Decide as given (the Decide button).
-    const original = { policy: example.policy, entities: example.entities, request: example.request };
+    const original = { policy: shownPolicy, entities: example.entities, request: example.request };
     const expected1 = await apiEvaluate(base, original);
     await decideWith(page, () => page.click('#decide'));
     const shown1 = await shownDecision(page);
@@ -371,7 +390,7 @@ async function run(args) {
     await shared.goto(link);
     await shared.waitForSelector('body[data-ready="true"]');
     check('a shared link restores the policy, the entities, the edited request and the tab',
-      await editorValue(shared, 'policy') === example.policy &&
+      await editorValue(shared, 'policy') === shownPolicy &&
       await editorValue(shared, 'entities') === example.entities &&
       await editorValue(shared, 'request') === (edit ? edit.text : example.request) &&
       await shared.getAttribute('#tab-explain', 'aria-selected') === 'true');
@@ -379,7 +398,7 @@ async function run(args) {
 
     // 6. A syntax error: the diagnostic is shown inline at its line and column.
     //    The broken rule goes after the last declaration, so that nothing before it changes.
-    const policyLines = example.policy.replace(/\n+$/, '').split('\n');
+    const policyLines = shownPolicy.replace(/\n+$/, '').split('\n');
     const badLine = policyLines.length + 2;  // 1-based line of the broken text
     //    A non-ASCII character before the error checks that the daemon's byte columns are
     //    mapped to characters.
@@ -433,7 +452,7 @@ async function run(args) {
     await shot('syntax-error');
 
     // 6b. Broken JSON in the request: marked as it is typed, and the daemon's input error shown.
-    await setEditor(page, 'policy', example.policy);
+    await setEditor(page, 'policy', shownPolicy);
     const brokenRequest = example.request.replace(/\{/, '{ "oops" ,');
     await setEditor(page, 'request', brokenRequest);
     await page.waitForSelector('#pane-request .gutter-line.mark-error');
@@ -454,7 +473,7 @@ async function run(args) {
     await setEditor(page, 'request', edit ? edit.text : example.request);
 
     // 7. Fix it, decide again; the markers go away.
-    await setEditor(page, 'policy', example.policy);
+    await setEditor(page, 'policy', shownPolicy);
     await decideWith(page, () => page.click('#decide'));
     const shown4 = await shownDecision(page);
     const lastExpected = edit ? edit.answer : expected1;
