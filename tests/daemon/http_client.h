@@ -34,10 +34,25 @@ class HttpClient {
  public:
   explicit HttpClient(uint16_t port, bool tls = false) : port_(port), tls_(tls) {}
 
+  // On a reused keep-alive connection that the server has closed meanwhile (idle timeout),
+  // reconnects and sends once more, as HTTP clients do.
   HttpResult Send(const std::string& method, const std::string& target,
                   const std::string& body = "",
                   const std::map<std::string, std::string>& headers = {
                       {"Content-Type", "application/json"}}) {
+    if (connected()) {
+      try {
+        return SendOnce(method, target, body, headers);
+      } catch (const boost::system::system_error&) {
+        Reset();
+      }
+    }
+    return SendOnce(method, target, body, headers);
+  }
+
+  HttpResult SendOnce(const std::string& method, const std::string& target,
+                      const std::string& body,
+                      const std::map<std::string, std::string>& headers) {
     namespace http = boost::beast::http;
     Connect();
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
