@@ -1,5 +1,8 @@
 // `arbiter serve`: the decision daemon (AuthZEN and native HTTP APIs, every decision recorded
 // in the ledger). Flags only; daemon/run.cc does the work.
+#include <cstdio>
+#include <fstream>
+
 #include "cli/command.h"
 #include "daemon/run.h"
 
@@ -10,7 +13,10 @@ std::function<int()> SetupServe(CLI::App& parent) {
   auto o = std::make_shared<daemon::DaemonOptions>();
   CLI::App* cmd = parent.add_subcommand(
       "serve", "Run the decision daemon: AuthZEN and native HTTP APIs, every decision recorded");
-  cmd->set_config("--config", "", "Read flags from a TOML/INI file (keys are the long flag names)");
+  auto config = std::make_shared<std::string>();
+  cmd->add_option("--config", *config,
+                  "Read flags from a TOML/INI file (keys are the long flag names; the command "
+                  "line wins)");
   cmd->add_option("-p,--policies", o->policy_files.policy_paths,
                   "Policy files or folders (*.arbiter)");
   cmd->add_option("-b,--bundle", o->policy_files.bundle_path, "A compiled policy bundle");
@@ -44,7 +50,32 @@ std::function<int()> SetupServe(CLI::App& parent) {
   cmd->add_option("--playground-dir", o->playground_dir, "Folder of the playground page");
   cmd->add_option("--stdlib-dir", o->stdlib_dir, "Policy packs offered as playground examples");
   cmd->add_option("--port-file", o->port_file, "Write HOST:PORT here once listening");
-  return [o, cmd] {
+  return [o, cmd, config] {
+    if (!config->empty()) {
+      // CLI11's own config support does not reach subcommands here, so apply the file's keys
+      // to the options that the command line left unset.
+      std::ifstream in(*config);
+      if (!in) {
+        std::fprintf(stderr, "error: cannot read config file '%s'\n", config->c_str());
+        return kExitFailure;
+      }
+      try {
+        for (const auto& item : CLI::ConfigTOML().from_config(in)) {
+          CLI::Option* opt = cmd->get_option_no_throw("--" + item.name);
+          if (opt == nullptr || item.name == "config") {
+            std::fprintf(stderr, "error: %s: unknown setting '%s'\n", config->c_str(),
+                         item.name.c_str());
+            return kExitFailure;
+          }
+          if (opt->count() > 0) continue;
+          opt->add_result(item.inputs);
+          opt->run_callback();
+        }
+      } catch (const CLI::Error& e) {
+        std::fprintf(stderr, "error: %s: %s\n", config->c_str(), e.what());
+        return kExitFailure;
+      }
+    }
     if (o->policy_files.policy_paths.empty() == o->policy_files.bundle_path.empty()) {
       std::fputs("error: give either --policies or --bundle\n", stderr);
       return kExitFailure;

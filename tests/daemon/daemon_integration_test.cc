@@ -554,3 +554,30 @@ TEST_CASE("SIGTERM under load: in-flight requests finish, exit 0, one entry per 
   CHECK(d.Verify() == 0);
   CHECK(d.Entries("decision").size() == static_cast<size_t>(answered.load()));
 }
+
+TEST_CASE("serves a compiled bundle; flags from --config; the playground page") {
+  TempDir dir("bundle");
+  std::string bundle = (dir.path / "deploy.bundle").string();
+  std::string out;
+  REQUIRE(RunCommand({kArbiter, "build", "-p", kTestdata + "/v2", "-o", bundle}, &out) == 0);
+  std::ofstream(dir.path / "token") << kToken << "\n";
+  std::ofstream(dir.path / "serve.toml") << "admin-token-file = \"" << (dir.path / "token").string()
+                                         << "\"\ndurability = \"none\"\n";
+  DaemonProcess d(dir.path, {"--bundle", bundle, "--data", kTestdata + "/entities.json",
+                             "--ledger", (dir.path / "ledger").string(), "--config",
+                             (dir.path / "serve.toml").string()});
+  INFO(d.log());
+  REQUIRE(d.running());
+  HttpClient client(d.port());
+  // v2 lets anyone read; the admin token came from the config file.
+  CHECK(json::parse(client.Post("/v1/decide", Eval("bob", "read", "m1")).body)["decision"] ==
+        "allow");
+  CHECK(client.Get("/v1/policies", Admin()).status == 200);
+  CHECK(d.log().find("durability none") != std::string::npos);
+  if (fs::exists(ARBITER_SOURCE_DIR "/playground/index.html")) {
+    auto page = client.Get("/playground");
+    CHECK(page.status == 200);
+    CHECK(page.header("content-type").starts_with("text/html"));
+  }
+  CHECK(d.Stop() == 0);
+}
