@@ -24,14 +24,15 @@ test: bootstrap
 	$(MAKE) build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
-# The test suite under AddressSanitizer and UBSan (browser tests excluded: they exercise the
-# same daemon code the daemon tests already cover).
+# The test suite under AddressSanitizer and UBSan. Excluded: browser tests (they exercise
+# the same daemon code the daemon tests cover) and tests labelled slow (multi-process crash,
+# install and daemon integration runs, 10 MB inputs), which run in the Release suite.
 test-sanitize: bootstrap
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARBITER_SANITIZE=ON \
 	  -DARBITER_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -LE browser
+	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -LE 'browser|slow'
 
 run: bootstrap
 	$(MAKE) build

@@ -19,23 +19,12 @@ struct BenchFlags {
 int RunBench(const BenchFlags& f) {
   std::optional<Engine> engine = f.policies.Load();
   if (!engine) return kExitFailure;
-  EntityStore entities;
-  if (!f.data.empty()) {
-    auto store = EntityStore::FromFile(f.data);
-    if (!store.ok()) {
-      std::fprintf(stderr, "error: %s\n", store.status().message().c_str());
-      return kExitFailure;
-    }
-    entities = std::move(store).value();
-  }
-  std::optional<std::string> text = ReadInput(f.request);
-  if (!text) return kExitFailure;
-  auto request = Request::FromJson(*text, f.request);
-  if (!request.ok()) {
-    std::fprintf(stderr, "error: %s\n", request.status().message().c_str());
-    return kExitFailure;
-  }
-  engine::BenchResult r = engine::RunDecisionBench(*engine, *request, entities, f.threads, f.seconds);
+  std::optional<EntityStore> entities = LoadEntities(f.data);
+  if (!entities) return kExitFailure;
+  std::optional<LoadedRequest> request = LoadRequest(f.request);
+  if (!request) return kExitFailure;
+  engine::BenchResult r =
+      engine::RunDecisionBench(*engine, request->request, *entities, f.threads, f.seconds);
   std::printf("%s\n", engine::FormatBenchResult(r).c_str());
   return kExitOk;
 }

@@ -57,31 +57,19 @@ bool RecordInLedger(const EvalFlags& f, const Engine& engine, const Decision& de
 int RunEval(const EvalFlags& f) {
   std::optional<Engine> engine = f.policies.Load();
   if (!engine) return kExitFailure;
-  EntityStore entities;
-  if (!f.data.empty()) {
-    auto store = EntityStore::FromFile(f.data);
-    if (!store.ok()) {
-      std::fprintf(stderr, "error: %s\n", store.status().message().c_str());
-      return kExitFailure;
-    }
-    entities = std::move(store).value();
-  }
-  std::optional<std::string> text = ReadInput(f.request);
-  if (!text) return kExitFailure;
-  auto request = Request::FromJson(*text, f.request == "-" ? "<stdin>" : f.request);
-  if (!request.ok()) {
-    std::fprintf(stderr, "error: %s\n", request.status().message().c_str());
-    return kExitFailure;
-  }
+  std::optional<EntityStore> entities = LoadEntities(f.data);
+  if (!entities) return kExitFailure;
+  std::optional<LoadedRequest> request = LoadRequest(f.request);
+  if (!request) return kExitFailure;
   Decision decision;
   DecideOptions options;
   options.explain = f.explain;
-  Status st = engine->Decide(*request, entities, options, &decision);
+  Status st = engine->Decide(request->request, *entities, options, &decision);
   if (!st.ok()) {
     std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
     return kExitFailure;
   }
-  if (!f.ledger.empty() && !RecordInLedger(f, *engine, decision, *text)) return kExitFailure;
+  if (!f.ledger.empty() && !RecordInLedger(f, *engine, decision, request->text)) return kExitFailure;
   std::string json = decision.ToJson();
   json += '\n';
   std::fputs(json.c_str(), stdout);

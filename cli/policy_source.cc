@@ -57,4 +57,25 @@ std::optional<std::string> ReadInput(const std::string& path) {
   return buf.str();
 }
 
+std::optional<EntityStore> LoadEntities(const std::string& path) {
+  if (path.empty()) return EntityStore();
+  auto store = EntityStore::FromFile(path);
+  if (!store.ok()) {
+    std::fprintf(stderr, "error: %s\n", store.status().message().c_str());
+    return std::nullopt;
+  }
+  return std::move(store).value();
+}
+
+std::optional<LoadedRequest> LoadRequest(const std::string& path) {
+  std::optional<std::string> text = ReadInput(path);
+  if (!text) return std::nullopt;
+  auto request = Request::FromJson(*text, path == "-" ? "<stdin>" : path);
+  if (!request.ok()) {
+    std::fprintf(stderr, "error: %s\n", request.status().message().c_str());
+    return std::nullopt;
+  }
+  return LoadedRequest{std::move(*text), std::move(request).value()};
+}
+
 }  // namespace arbiter::cli

@@ -27,4 +27,16 @@ struct PolicySourceFlags {
 // Reads a file, or stdin for "-". nullopt (after printing an error) when it cannot.
 std::optional<std::string> ReadInput(const std::string& path);
 
+// Entity data from a JSON file; an empty path means no entities. nullopt after printing the
+// error (with file and position) when the data is unreadable or malformed.
+std::optional<EntityStore> LoadEntities(const std::string& path);
+
+// A request read from a file or stdin ("-"), with its text kept for recording.
+struct LoadedRequest {
+  std::string text;
+  Request request;
+};
+// nullopt after printing the error (with file and position) when the request is malformed.
+std::optional<LoadedRequest> LoadRequest(const std::string& path);
+
 }  // namespace arbiter::cli
