@@ -1,6 +1,4 @@
 // Typed records → canonical JSON payloads (spec/ledger-format.md, "Payloads").
-#include <sodium.h>
-
 #include <arbiter/ledger.h>
 
 #include "common/encoding.h"
@@ -8,17 +6,6 @@
 #include "ledger/entry.h"
 
 namespace arbiter::ledger {
-namespace {
-
-std::string RandomId() {
-  static const bool ready = sodium_init() >= 0;
-  (void)ready;
-  uint8_t bytes[16];
-  randombytes_buf(bytes, sizeof bytes);
-  return HexEncode(bytes);
-}
-
-}  // namespace
 
 Result<std::string> CanonicalJson(const nlohmann::json& value) {
   // nlohmann's object is a std::map, so keys come out sorted by their UTF-8 bytes; dump()
@@ -50,7 +37,7 @@ Result<Record> DecisionRecord::ToRecord() const {
     return Status::InvalidArgument("decision must be \"allow\" or \"deny\", not \"" + decision + "\"");
   }
   nlohmann::json p = nlohmann::json::object();
-  p["decision_id"] = decision_id.empty() ? RandomId() : decision_id;
+  p["decision_id"] = decision_id.empty() ? NewDecisionId() : decision_id;
   p["decision"] = decision;
   p["reasons"] = reasons.is_null() ? nlohmann::json::array() : reasons;
   p["obligations"] = obligations.is_null() ? nlohmann::json::array() : obligations;

@@ -119,10 +119,13 @@ struct Record {
 Result<Record> MakeRecord(std::string kind, const nlohmann::json& payload);
 // Canonical JSON text of a value (throws nothing; invalid UTF-8 is an error).
 Result<std::string> CanonicalJson(const nlohmann::json& value);
+// A new decision id: a UUIDv7 (RFC 9562) in its 36-character text form. Ids made by one
+// process strictly increase, so the ledger's decision index grows at its end.
+std::string NewDecisionId();
 
 // One decision. JSON shapes follow `arbiter eval` output (contracts.md).
 struct DecisionRecord {
-  std::string decision_id;  // empty: a random 128-bit hex id is assigned
+  std::string decision_id;  // empty: NewDecisionId() assigns one
   nlohmann::json request;   // the AuthZEN request body
   bool request_digest_only = false;  // store "request_digest" (sha256 of canonical request)
   std::string decision;              // "allow" | "deny"

@@ -1,6 +1,9 @@
 // Ledger behaviour on the in-memory store: appends, receipts, chain, checkpoints, proofs,
 // group commit from many threads, reopen, key rotation.
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <chrono>
 #include <set>
 #include <thread>
 
@@ -12,6 +15,48 @@ using namespace arbiter;
 using namespace arbiter::ledger;
 using namespace arbiter::ledger::testing;
 
+TEST_CASE("decision ids are UUIDv7 text and strictly increase, also across threads") {
+  auto valid = [](const std::string& id) {
+    if (id.size() != 36) return false;
+    for (size_t i = 0; i < id.size(); ++i) {
+      bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+      if (dash ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i])) || std::isupper(id[i])) {
+        return false;
+      }
+    }
+    return id[14] == '7' && std::string_view("89ab").find(id[19]) != std::string_view::npos;
+  };
+  std::string last;
+  for (int i = 0; i < 10000; ++i) {  // far more than 4096 a millisecond: the counter borrows
+    std::string id = NewDecisionId();
+    INFO(id);
+    REQUIRE(valid(id));
+    REQUIRE(id > last);
+    last = id;
+  }
+  std::vector<std::vector<std::string>> per_thread(4);
+  std::vector<std::thread> threads;
+  for (auto& ids : per_thread) {
+    threads.emplace_back([&ids] {
+      for (int i = 0; i < 2000; ++i) ids.push_back(NewDecisionId());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> all;
+  for (const auto& ids : per_thread) {
+    CHECK(std::is_sorted(ids.begin(), ids.end()));
+    all.insert(ids.begin(), ids.end());
+  }
+  CHECK(all.size() == 8000);
+  // The timestamp is the current unix time in milliseconds (within a minute).
+  std::string id = NewDecisionId();
+  uint64_t ms = std::stoull(id.substr(0, 8) + id.substr(9, 4), nullptr, 16);
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  CHECK(ms <= static_cast<uint64_t>(now) + 60000);
+  CHECK(ms + 60000 >= static_cast<uint64_t>(now));
+}
+
 TEST_CASE("appends get consecutive seqs, receipts and a hash chain") {
   auto storage = NewMemoryStorage();
   auto ledger = Ledger::OpenWithStorage(storage, TestOptions());
@@ -21,7 +66,7 @@ TEST_CASE("appends get consecutive seqs, receipts and a hash chain") {
     auto receipt = (*ledger)->Append(SampleDecision(i));
     REQUIRE(receipt.ok());
     CHECK(receipt->seq == static_cast<uint64_t>(i));
-    CHECK(receipt->decision_id.size() == 32);
+    CHECK(receipt->decision_id.size() == 36);
     auto entry = (*ledger)->Get(receipt->seq);
     REQUIRE(entry.ok());
     CHECK(HexEncode(entry->entry_hash) == receipt->entry_hash);
