@@ -158,6 +158,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void Dispatch() {
+    // Drain may have closed the connection after the read completed but before this ran:
+    // a request nobody can be answered on is not decided (and so not recorded).
+    if (closed_) return;
     beast::get_lowest_layer(stream_).expires_never();  // the handler may wait on the ledger
     HttpRequest req = parser_->release();
     keep_alive_ = req.keep_alive();
