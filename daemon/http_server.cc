@@ -151,6 +151,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // An error found while reading: answered, then the connection closes (its framing is lost).
   void WriteError(unsigned status, std::string_view code, std::string message) {
     keep_alive_ = false;
+    linger_ = true;
     request_id_.clear();
     counted_ = false;
     started_ = std::chrono::steady_clock::now();
@@ -211,8 +212,33 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
       server_->observer(status, took.count());
     }
-    if (ec || !keep) return Close();
+    if (ec) return Close();
+    if (!keep) return linger_ ? Linger() : Close();
     ReadHeader();
+  }
+
+  // After an error answered in the middle of a request (413, 431, 400), the client may still
+  // be sending its body. Closing with unread data makes the kernel send a reset, which can
+  // destroy the answer before the client reads it; so stop sending, then read and drop what
+  // arrives until the client closes, for at most kLingerTime and kLingerBytes.
+  static constexpr auto kLingerTime = std::chrono::seconds(2);
+  static constexpr size_t kLingerBytes = 16 << 20;
+  void Linger() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).expires_after(kLingerTime);
+    discard_.resize(64 << 10);
+    DropSome();
+  }
+  void DropSome() {
+    beast::get_lowest_layer(stream_).async_read_some(
+        net::buffer(discard_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+          self->lingered_ += n;
+          if (ec || self->lingered_ > kLingerBytes || self->server_->draining.load()) {
+            return self->Close();
+          }
+          self->DropSome();
+        });
   }
 
   void Close() {
@@ -236,6 +262,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool busy_ = false;     // a request is with the handler or its response is being written
   bool counted_ = false;  // the current response answers a request counted in in_flight
   bool closed_ = false;
+  bool linger_ = false;   // the connection ends after an error answered mid-request
+  std::vector<char> discard_;
+  size_t lingered_ = 0;
 };
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.h"
+
 #include <string>
 #include <string_view>
 
@@ -23,10 +25,6 @@ struct JsonInputError {
 // True when the Content-Type is application/json (any parameters, any case), or a
 // "+json" type such as application/problem+json.
 bool IsJsonContentType(std::string_view content_type);
-
-// Every byte sequence is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-// Sets *bad_offset to the first bad byte when it is not.
-bool IsValidUtf8(std::string_view text, size_t* bad_offset);
 
 // The deepest nesting of [ and { outside strings; stops counting once past `limit`.
 int JsonNestingDepth(std::string_view text, int limit);

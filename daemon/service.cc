@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "common/encoding.h"
+#include "common/json_string.h"
 #include "recorder/recorder.h"
 #include "daemon/authzen.h"
 #include "daemon/json_input.h"
@@ -18,19 +19,27 @@ namespace arbiter::daemon {
 namespace http = boost::beast::http;
 using Clock = std::chrono::steady_clock;
 
+void AppendReceiptJson(std::string* out, const ledger::Receipt& receipt) {
+  *out += fmt::format(R"({{"seq":{},"entry_hash":")", receipt.seq);
+  *out += receipt.entry_hash;
+  *out += R"(","decision_id":)";
+  AppendJsonString(out, receipt.decision_id);
+  *out += '}';
+}
+
 std::string ReceiptJson(const ledger::Receipt& receipt) {
-  nlohmann::json j = {{"seq", receipt.seq},
-                      {"entry_hash", receipt.entry_hash},
-                      {"decision_id", receipt.decision_id}};
-  return j.dump();
+  std::string out;
+  AppendReceiptJson(&out, receipt);
+  return out;
 }
 
 struct DecisionService::Decided {
   std::shared_ptr<const PolicyState> state;  // the version that decided, alive until answered
   bool allow = false;
   ledger::Record record;
-  std::string native_prefix;   // `arbiter eval` JSON without its closing brace
-  std::string authzen_prefix;  // {"decision":B,"context":{...  without the closing braces
+  // The response without the receipt and the closing brace(s): for kNative the `arbiter
+  // eval` JSON, for kAuthZen {"decision":B,"context":{"reasons":..,"bundle":..
+  std::string prefix;
   std::string bundle;
   Clock::time_point appended;
 };
@@ -140,8 +149,8 @@ void DecisionService::NoteLedgerResult(const Status& status, double seconds) {
 }
 
 bool DecisionService::DecideOne(const PolicyState& state, const nlohmann::json& request,
-                                std::string_view body_text, bool explain, Decided* out,
-                                std::string* error) const {
+                                std::string_view body_text, bool explain, Answer answer,
+                                Decided* out, std::string* error) const {
   if (!CheckEvaluationShape(request, error)) return false;
   std::string dumped;
   if (body_text.empty()) dumped = request.dump();
@@ -151,45 +160,76 @@ bool DecisionService::DecideOne(const PolicyState& state, const nlohmann::json& 
     *error = parsed.status().message();
     return false;
   }
+  return DecideParsed(state, *parsed, request_text, explain, answer, out, error);
+}
+
+bool DecisionService::DecideParsed(const PolicyState& state, const Request& request,
+                                   std::string_view request_text, bool explain, Answer answer,
+                                   Decided* out, std::string* error) const {
   thread_local Decision decision;
   DecideOptions options;
   options.explain = explain;
-  Status st = state.engine.Decide(*parsed, state.entities, options, &decision);
+  Status st = state.engine.Decide(request, state.entities, options, &decision);
   if (!st.ok()) {
     *error = st.message();
     return false;
   }
   out->allow = decision.allow;
   out->bundle = std::string(decision.bundle);
-  out->native_prefix = decision.ToJson();
-  out->native_prefix.pop_back();  // the closing brace; the receipt goes before it
-
-  // The AuthZEN context carries the same reasons, obligations and errors as the record.
-  nlohmann::json reasons = nlohmann::json::array();
-  nlohmann::json obligations = nlohmann::json::array();
-  nlohmann::json errors = nlohmann::json::array();
-  for (const auto& r : decision.reasons) {
-    reasons.push_back({{"rule", r.rule}, {"message", r.message}});
+  out->prefix.clear();
+  if (answer == Answer::kNative) {
+    decision.AppendJson(&out->prefix);
+    out->prefix.pop_back();  // the closing brace; the receipt goes before it
+  } else {
+    // The AuthZEN context carries the eval JSON's members after "decision" (reasons,
+    // obligations, errors, bundle): the same as the record.
+    thread_local std::string eval;
+    eval.clear();
+    decision.AppendJson(&eval);
+    std::string_view members(eval);
+    members.remove_prefix(members.find(',') + 1);  // {"decision":"allow",
+    members.remove_suffix(1);                       // }
+    out->prefix = decision.allow ? R"({"decision":true,"context":{)"
+                                 : R"({"decision":false,"context":{)";
+    out->prefix += members;
   }
-  for (const auto& o : decision.obligations) {
-    nlohmann::json payload = nlohmann::json::parse(o.payload_json, nullptr, false);
-    if (payload.is_discarded()) payload = nullptr;
-    obligations.push_back(
-        {{"name", o.name}, {"rule", o.rule}, {"advice", o.advice}, {"payload", payload}});
-  }
-  for (const auto& e : decision.errors) {
-    errors.push_back({{"rule", e.rule}, {"message", e.message}});
-  }
-  out->authzen_prefix = fmt::format(
-      R"({{"decision":{},"context":{{"reasons":{},"obligations":{},"errors":{},"bundle":{})",
-      decision.allow ? "true" : "false", reasons.dump(), obligations.dump(), errors.dump(),
-      nlohmann::json(out->bundle).dump());
   auto built = recorder::MakeDecisionRecord(decision, request_text);
   if (!built.ok()) {
     *error = built.status().message();
     return false;
   }
   out->record = std::move(built).value();
+  return true;
+}
+
+bool DecisionService::DecideBody(HttpRequest& req, Reply& reply, const PolicyState* state,
+                                 bool explain, Answer answer, Decided* out) const {
+  // Fast path: a body that is clean JSON text and parses as a complete request is decided
+  // straight from its text, with no JSON DOM.
+  std::string_view body = req.body();
+  if (state && IsJsonContentType(Sv(req[http::field::content_type])) && IsValidUtf8(body) &&
+      JsonNestingDepth(body, kMaxJsonDepth) <= kMaxJsonDepth) {
+    auto parsed = Request::FromJson(body, "request");
+    // Ids may be empty for the engine, not for AuthZEN (CheckEvaluationShape says why).
+    if (parsed.ok() && !parsed->subject().id.empty() && !parsed->resource().id.empty()) {
+      std::string error;
+      if (DecideParsed(*state, *parsed, body, explain, answer, out, &error)) return true;
+      reply(ErrorResponse(400, "invalid_request", error));
+      return false;
+    }
+  }
+  // Everything else goes through the DOM, which gives the precise 4xx.
+  nlohmann::json json;
+  if (!ReadJson(req, reply, &json)) return false;
+  if (!state) {
+    reply(ErrorResponse(503, "not_ready", "no policies loaded"));
+    return false;
+  }
+  std::string error;
+  if (!DecideOne(*state, json, body, explain, answer, out, &error)) {
+    reply(ErrorResponse(400, "invalid_request", error));
+    return false;
+  }
   return true;
 }
 
@@ -216,16 +256,10 @@ void DecisionService::Record(Decided& decided, std::function<void(Result<ledger:
 }
 
 void DecisionService::HandleEvaluation(HttpRequest& req, Reply reply) {
-  nlohmann::json body;
-  if (!ReadJson(req, reply, &body)) return;
   auto state = policy();
-  if (!state) return reply(ErrorResponse(503, "not_ready", "no policies loaded"));
   auto decided = std::make_shared<Decided>();
-  decided->state = state;
-  std::string error;
-  if (!DecideOne(*state, body, req.body(), false, decided.get(), &error)) {
-    return reply(ErrorResponse(400, "invalid_request", error));
-  }
+  if (!DecideBody(req, reply, state.get(), false, Answer::kAuthZen, decided.get())) return;
+  decided->state = std::move(state);
   Record(*decided, [this, decided, reply](Result<ledger::Receipt> r) {
     if (!r.ok()) {
       metrics_->RecordDecision(false);
@@ -238,9 +272,12 @@ void DecisionService::HandleEvaluation(HttpRequest& req, Reply reply) {
       return reply(JsonResponse(503, res));
     }
     metrics_->RecordDecision(decided->allow);
-    std::string out = std::move(decided->authzen_prefix);
-    out += fmt::format(R"(,"decision_id":{},"receipt":{}}}}})",
-                       nlohmann::json(r->decision_id).dump(), ReceiptJson(*r));
+    std::string out = std::move(decided->prefix);
+    out += R"(,"decision_id":)";
+    AppendJsonString(&out, r->decision_id);
+    out += R"(,"receipt":)";
+    AppendReceiptJson(&out, *r);
+    out += "}}";
     reply(RawJson(200, std::move(out)));
   });
 }
@@ -282,7 +319,7 @@ void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply) {
     auto decided = std::make_shared<Decided>();
     decided->state = state;
     std::string item_error;
-    if (!DecideOne(*state, item, {}, false, decided.get(), &item_error)) {
+    if (!DecideOne(*state, item, {}, false, Answer::kAuthZen, decided.get(), &item_error)) {
       // Not decided: reported in place, nothing recorded; counts as a deny for the semantic.
       batch->results.push_back(
           nlohmann::json({{"decision", false},
@@ -319,9 +356,13 @@ void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply) {
                 .dump();
       } else {
         metrics_->RecordDecision(decided->allow);
-        batch->results[i] = std::move(decided->authzen_prefix) +
-                            fmt::format(R"(,"decision_id":{},"receipt":{}}}}})",
-                                        nlohmann::json(r->decision_id).dump(), ReceiptJson(*r));
+        std::string& out = batch->results[i];
+        out = std::move(decided->prefix);
+        out += R"(,"decision_id":)";
+        AppendJsonString(&out, r->decision_id);
+        out += R"(,"receipt":)";
+        AppendReceiptJson(&out, *r);
+        out += "}}";
       }
       decided->state.reset();
       if (batch->pending.fetch_sub(1) == 1) finish();
@@ -331,16 +372,13 @@ void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply) {
 }
 
 void DecisionService::HandleDecide(HttpRequest& req, Reply reply) {
-  nlohmann::json body;
-  if (!ReadJson(req, reply, &body)) return;
   auto state = policy();
-  if (!state) return reply(ErrorResponse(503, "not_ready", "no policies loaded"));
   auto decided = std::make_shared<Decided>();
-  decided->state = state;
-  std::string error;
-  if (!DecideOne(*state, body, req.body(), QueryFlag(req, "explain"), decided.get(), &error)) {
-    return reply(ErrorResponse(400, "invalid_request", error));
+  if (!DecideBody(req, reply, state.get(), QueryFlag(req, "explain"), Answer::kNative,
+                  decided.get())) {
+    return;
   }
+  decided->state = std::move(state);
   Record(*decided, [this, decided, reply](Result<ledger::Receipt> r) {
     if (!r.ok()) {
       metrics_->RecordDecision(false);
@@ -356,9 +394,9 @@ void DecisionService::HandleDecide(HttpRequest& req, Reply reply) {
       return reply(JsonResponse(503, res));
     }
     metrics_->RecordDecision(decided->allow);
-    std::string out = std::move(decided->native_prefix);
+    std::string out = std::move(decided->prefix);
     out += R"(,"receipt":)";
-    out += ReceiptJson(*r);
+    AppendReceiptJson(&out, *r);
     out += '}';
     reply(RawJson(200, std::move(out)));
   });

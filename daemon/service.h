@@ -6,6 +6,7 @@
 #pragma once
 
 #include <arbiter/ledger.h>
+#include <arbiter/request.h>
 
 #include <atomic>
 #include <memory>
@@ -65,12 +66,22 @@ class DecisionService {
   bool Authorized(const HttpRequest& req, Reply& reply) const;
 
   struct Decided;
+  // Which response a decision becomes: the AuthZEN evaluation or the native eval JSON.
+  enum class Answer { kAuthZen, kNative };
+  // Decides a decision endpoint's body on `state` (null: none loaded). False when it was
+  // answered already with the 4xx/503 that says why (nothing decided, nothing recorded).
+  bool DecideBody(HttpRequest& req, Reply& reply, const PolicyState* state, bool explain,
+                  Answer answer, Decided* out) const;
   // Decides one AuthZEN-shaped request on `state`; false with *error when the request is
   // unusable (nothing decided, nothing to record).
   // `request_text` is the request's JSON text when the caller has it (the body), else empty.
   bool DecideOne(const PolicyState& state, const nlohmann::json& request,
-                 std::string_view request_text, bool explain, Decided* out,
+                 std::string_view request_text, bool explain, Answer answer, Decided* out,
                  std::string* error) const;
+  // The part after parsing: decide, build the response prefix and the ledger record.
+  bool DecideParsed(const PolicyState& state, const Request& request,
+                    std::string_view request_text, bool explain, Answer answer, Decided* out,
+                    std::string* error) const;
   // Appends the decision; `done` runs on the ledger thread with the receipt or the failure.
   void Record(Decided& decided, std::function<void(Result<ledger::Receipt>)> done);
   void NoteLedgerResult(const Status& status, double seconds);
@@ -92,5 +103,6 @@ class DecisionService {
 
 // Receipt JSON: {"seq":N,"entry_hash":"hex","decision_id":"..."}.
 std::string ReceiptJson(const ledger::Receipt& receipt);
+void AppendReceiptJson(std::string* out, const ledger::Receipt& receipt);
 
 }  // namespace arbiter::daemon

@@ -104,6 +104,10 @@ Result<Request> Request::FromJson(std::string_view json, std::string_view file) 
   return r;
 }
 
+EntityRef::View Request::subject() const { return {impl_->subject->type, impl_->subject->id}; }
+EntityRef::View Request::resource() const { return {impl_->resource->type, impl_->resource->id}; }
+std::string_view Request::action() const { return impl_->action->id; }
+
 Result<Request> Request::Make(const EntityRef& subject, std::string_view action,
                               const EntityRef& resource, std::string_view context_json) {
   auto impl = std::make_shared<engine::RequestImpl>();

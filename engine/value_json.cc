@@ -120,30 +120,6 @@ Result<Value> JsonToValue(const JsonNode& node, Arena* arena, const JsonSource& 
   return Bad(src, node.offset, "unsupported JSON value");
 }
 
-void AppendJsonString(std::string* out, std::string_view s) {
-  static const char* kHex = "0123456789abcdef";
-  out->push_back('"');
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          *out += "\\u00";
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 namespace {
 void AppendExtn(std::string* out, std::string_view fn, const std::string& arg) {
   *out += "{\"__extn\":{\"fn\":\"";

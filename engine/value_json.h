@@ -3,6 +3,8 @@
 // {"__entity":{"type","id"}} and {"__extn":{"fn","arg"}}.
 #pragma once
 
+#include "common/json_string.h"
+
 #include <string>
 #include <string_view>
 
@@ -28,7 +30,7 @@ Result<const EntityObj*> JsonToEntityRef(const JsonNode& node, Arena* arena,
 const EntityObj* MakeEntityRef(Arena* arena, std::string_view type, std::string_view id);
 const StrObj* MakeString(Arena* arena, std::string_view s);
 
-void AppendJsonString(std::string* out, std::string_view s);
+using arbiter::AppendJsonString;  // common/json_string.h
 // Records print with keys in sorted order; sets in their order.
 void AppendValueJson(std::string* out, const Value& v);
 

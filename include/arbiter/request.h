@@ -17,6 +17,10 @@ struct RequestImpl;
 struct EntityRef {
   std::string type;
   std::string id;
+  struct View {
+    std::string_view type;
+    std::string_view id;
+  };
 };
 
 class Request {
@@ -28,6 +32,11 @@ class Request {
   // A typed request; `context_json` is a JSON object (or empty for {}).
   static Result<Request> Make(const EntityRef& subject, std::string_view action,
                               const EntityRef& resource, std::string_view context_json = "");
+
+  // The parts as parsed: views into this request, valid while it (or a copy) lives.
+  EntityRef::View subject() const;
+  EntityRef::View resource() const;
+  std::string_view action() const;
 
   // For the engine's use.
   const engine::RequestImpl& impl() const { return *impl_; }

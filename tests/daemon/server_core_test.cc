@@ -267,7 +267,7 @@ TEST_CASE("JSON input helpers") {
   CHECK_FALSE(IsJsonContentType("text/json"));
   CHECK(JsonNestingDepth(R"({"a":"[[[[","b":[1,{"c":2}]})", 100) == 3);
   size_t at = 0;
-  CHECK_FALSE(IsValidUtf8("ab\xF5", &at));
+  CHECK_FALSE(arbiter::IsValidUtf8("ab\xF5", &at));
   CHECK(at == 2);
   CHECK(QueryParam("/p?seq=5&x=1", "seq") == "5");
   CHECK(QueryParam("/p?x=1", "seq") == std::nullopt);

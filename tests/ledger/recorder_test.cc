@@ -61,6 +61,63 @@ TEST_CASE("recorder: a decision record holds the eval JSON and the request") {
   CHECK_FALSE(recorder::MakeDecisionRecord(decision, "{not json", {}).ok());
 }
 
+TEST_CASE("recorder: the fast record writer gives the bytes of the nlohmann construction") {
+  // Obligations with computed payloads (strings with escapes, a decimal, an ip, a nested
+  // record), advice, an evaluation error, and requests written in every style.
+  CompileResult compiled = Engine::CompileSources({{"p.arbiter", R"(
+permit read_ok {
+  when action == Action::"read"
+  reason "reading \"quoted\" is fine"
+  obligation notify { z_last: 1, channel: context.channel, nested: { b: 2, a: [1, 2] },
+                      limit: decimal("1.5"), from: ip("10.0.0.1") }
+  advice log_it
+}
+forbid overflow {
+  when action == Action::"count" && context.n + 9223372036854775807 > 0
+  reason "counts"
+}
+permit counted { when action == Action::"count" })"}});
+  INFO(compiled.FormattedDiagnostics());
+  REQUIRE(compiled.ok());
+  const Engine& engine = *compiled.engine;
+  std::vector<std::string> requests = {
+      R"({"subject":{"type":"User","id":"alice"},"action":{"name":"read"},"resource":{"type":"Doc","id":"d1"},"context":{"channel":"tab\there \u00e9 /"}})",
+      "{ \"resource\" : {\"id\":\"d1\", \"type\":\"Doc\"},\n  \"action\":{\"name\":\"read\"},\n"
+      "  \"subject\":{\"type\":\"User\",\"id\":\"al\\\"ice\", \"properties\":{\"n\":-0,\"big\":-9223372036854775808}},"
+      " \"context\":{\"channel\":\"\\ud83d\\ude00\"} }",
+      R"({"subject":{"type":"User","id":"bob"},"action":{"name":"count"},"resource":{"type":"Doc","id":"d1"},"context":{"n":5}})",
+      R"({"subject":{"type":"User","id":"bob"},"action":{"name":"write"},"resource":{"type":"Doc","id":"d1"},"context":{"score":0.75}})",
+  };
+  for (const auto& request : requests) {
+    INFO(request);
+    Decision decision = Decide(engine, request);
+    for (bool digest_only : {false, true}) {
+      auto fast = recorder::MakeDecisionRecord(decision, request, {"dec-\"1\"", digest_only});
+      REQUIRE(fast.ok());
+      DecisionRecord reference;
+      reference.decision_id = "dec-\"1\"";
+      reference.request = nlohmann::json::parse(request);
+      reference.request_digest_only = digest_only;
+      reference.decision = decision.allow ? "allow" : "deny";
+      auto eval = nlohmann::json::parse(decision.ToJson());
+      reference.reasons = eval["reasons"];
+      reference.obligations = eval["obligations"];
+      reference.errors = eval["errors"];
+      reference.bundle_digest = std::string(decision.bundle);
+      auto expected = reference.ToRecord();
+      REQUIRE(expected.ok());
+      CHECK(fast->payload == expected->payload);
+      CHECK(fast->decision_id == "dec-\"1\"");
+      CHECK_FALSE(fast->fresh_decision_id);
+    }
+    auto generated = recorder::MakeDecisionRecord(decision, request);
+    REQUIRE(generated.ok());
+    CHECK(generated->fresh_decision_id);
+    CHECK(nlohmann::json::parse(generated->payload)["decision_id"] == generated->decision_id);
+  }
+  CHECK_FALSE(recorder::MakeDecisionRecord(Decide(engine, requests[0]), "{\"a\":", {}).ok());
+}
+
 TEST_CASE("recorder: the policy activation is recorded once per bundle") {
   Engine engine = Compile();
   auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), TestOptions());
