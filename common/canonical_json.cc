@@ -34,6 +34,9 @@ class Canonicalizer {
   CanonicalJsonResult Run(std::string* out) {
     if (text_.size() >= 3 && text_.substr(0, 3) == "\xEF\xBB\xBF") return Unsupported();
     if (text_.size() > UINT32_MAX / 2) return Unsupported();
+    // Bytes outside strings must be ASCII anyway, so checking the whole text once covers
+    // every string's raw bytes; decoded escapes are valid by construction.
+    if (!IsValidUtf8(text_)) return Invalid();
     Value(0);
     if (result_ != CanonicalJsonResult::kOk) return result_;
     SkipSpace();
@@ -218,9 +221,7 @@ class Canonicalizer {
       return void(Invalid());
     }
     if (text_[pos_] == '"') {
-      std::string_view raw = text_.substr(start, pos_ - start);
-      if (!IsValidUtf8(raw)) return void(Invalid());
-      Close(Push(Kind::kString, start, raw.size()));
+      Close(Push(Kind::kString, start, pos_ - start));
       ++pos_;
       return;
     }
@@ -268,9 +269,7 @@ class Canonicalizer {
     }
     if (pos_ >= text_.size()) return void(Invalid());
     ++pos_;  // the closing quote
-    std::string_view decoded(scratch_.data() + begin, scratch_.size() - begin);
-    if (!IsValidUtf8(decoded)) return void(Invalid());
-    Close(Push(Kind::kString, begin, decoded.size(), /*decoded=*/true));
+    Close(Push(Kind::kString, begin, scratch_.size() - begin, /*decoded=*/true));
   }
 
   std::string_view Text(const Node& n) const {
