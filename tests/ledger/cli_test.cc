@@ -158,6 +158,51 @@ TEST_CASE("cli: verify with another key's public key") {
   CHECK_THAT(run.err, Catch::Contains("not signed by a trusted key"));
 }
 
+TEST_CASE("cli: audit rotate-key hands the ledger to a new key that verify follows") {
+  Fixture f;
+  auto next = SigningKey::Generate("next.example/key");
+  REQUIRE(next.ok());
+  auto next_paths = WriteKeyFiles(*next, (f.scratch.path / "next").string());
+  REQUIRE(next_paths.ok());
+  // Refused: no such ledger, a wrong current key, an unreadable new key.
+  CHECK(f("audit rotate-key --ledger " + f.dir + "-missing --key " + f.key + " --new-key " +
+          next_paths->first).code == 1);
+  auto wrong = f("audit rotate-key --ledger " + f.dir + " --key " + next_paths->first +
+                 " --new-key " + next_paths->first);
+  CHECK(wrong.code == 1);
+  CHECK_THAT(wrong.err, Catch::Contains("does not match this ledger's signing key"));
+  CHECK(f("audit rotate-key --ledger " + f.dir + " --key " + f.key + " --new-key " + f.key +
+          ".missing").code == 1);
+  CHECK(Ledger::OpenReadOnly(f.dir).value()->Size() == 12);  // nothing written by refusals
+
+  auto run = f("audit rotate-key --ledger " + f.dir + " --key " + f.key + " --new-key " +
+               next_paths->first);
+  INFO(run.err);
+  REQUIRE(run.code == 0);
+  CHECK_THAT(run.out, Catch::Contains("rotated to next.example/key+"));
+  CHECK_THAT(run.out, Catch::Contains("at seq 12"));
+  // The old key can no longer write; the new one can, and its checkpoints verify from the
+  // old public key through the rotation.
+  LedgerOptions old_options = TestOptions(5);
+  auto with_old = Ledger::Open(f.dir, old_options);
+  CHECK_FALSE(with_old.ok());
+  LedgerOptions new_options = TestOptions(5);
+  new_options.signing_key = *next;
+  {
+    auto with_new = Ledger::Open(f.dir, new_options);
+    REQUIRE(with_new.ok());
+    REQUIRE((*with_new)->Append(SampleDecision(99)).ok());
+    REQUIRE((*with_new)->Close().ok());
+  }
+  auto verified = f("audit verify --ledger " + f.dir + " --key " + f.pub);
+  INFO(verified.err);
+  CHECK(verified.code == 0);
+  auto shown = f("audit show --ledger " + f.dir + " --seq 12");
+  CHECK_THAT(shown.out, Catch::Contains("\"kind\": \"key\""));
+  // The new public key alone cannot vouch for the checkpoints made before the rotation.
+  CHECK(f("audit verify --ledger " + f.dir + " --key " + next_paths->second).code == 1);
+}
+
 TEST_CASE("cli: audit export jsonl, csv, bundle; verify --export") {
   Fixture f;
   auto jsonl = f("audit export --ledger " + f.dir + " --from 2 --to 4");
