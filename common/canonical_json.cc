@@ -4,10 +4,37 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/json_string.h"
 #include "common/utf8.h"
 
 namespace arbiter {
 namespace {
+
+// nlohmann's escaping: the two-character forms for " \ \b \f \n \r \t, \u00xx for the
+// other control characters, everything else as is.
+void AppendEscaped(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (;;) {
+    size_t plain = PlainJsonRun(s);
+    out->append(s.data(), plain);
+    if (plain == s.size()) return;
+    unsigned char c = static_cast<unsigned char>(s[plain]);
+    s.remove_prefix(plain + 1);
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\b': *out += "\\b"; break;
+      case '\f': *out += "\\f"; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      default:
+        *out += "\\u00";
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 0xF]);
+    }
+  }
+}
 
 enum class Kind : uint8_t { kObject, kArray, kString, kNumber, kLiteral };
 
@@ -212,11 +239,7 @@ class Canonicalizer {
 
   void String() {
     size_t start = ++pos_;  // past the opening quote
-    while (pos_ < text_.size()) {
-      unsigned char c = static_cast<unsigned char>(text_[pos_]);
-      if (c == '"' || c == '\\' || c < 0x20) break;
-      ++pos_;
-    }
+    pos_ += PlainJsonRun(text_.substr(pos_));
     if (pos_ >= text_.size() || static_cast<unsigned char>(text_[pos_]) < 0x20) {
       return void(Invalid());
     }
@@ -275,32 +298,6 @@ class Canonicalizer {
   std::string_view Text(const Node& n) const {
     return n.decoded ? std::string_view(scratch_).substr(n.offset, n.length)
                      : text_.substr(n.offset, n.length);
-  }
-
-  // nlohmann's escaping: the two-character forms for " \ \b \f \n \r \t, \u00xx for the
-  // other control characters, everything else as is.
-  static void AppendEscaped(std::string* out, std::string_view s) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (char ch : s) {
-      unsigned char c = static_cast<unsigned char>(ch);
-      switch (c) {
-        case '"': *out += "\\\""; break;
-        case '\\': *out += "\\\\"; break;
-        case '\b': *out += "\\b"; break;
-        case '\f': *out += "\\f"; break;
-        case '\n': *out += "\\n"; break;
-        case '\r': *out += "\\r"; break;
-        case '\t': *out += "\\t"; break;
-        default:
-          if (c < 0x20) {
-            *out += "\\u00";
-            out->push_back(kHex[c >> 4]);
-            out->push_back(kHex[c & 0xF]);
-          } else {
-            out->push_back(ch);
-          }
-      }
-    }
   }
 
   void EmitString(const Node& n, std::string* out) const {
@@ -385,6 +382,12 @@ CanonicalJsonResult CanonicalizeJson(std::string_view text, std::string* out) {
   thread_local std::vector<uint32_t> members;
   Canonicalizer c(text, nodes, scratch, members);
   return c.Run(out);
+}
+
+void AppendCanonicalJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  AppendEscaped(out, s);
+  out->push_back('"');
 }
 
 }  // namespace arbiter

@@ -8,9 +8,8 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
   // Runs of bytes that need no escape are copied whole.
   size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
+  for (size_t i = PlainJsonRun(s); i < s.size(); i = run + PlainJsonRun(s.substr(run))) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {

@@ -5,6 +5,7 @@
 #include "common/canonical_json.h"
 #include "common/encoding.h"
 #include "common/sha256.h"
+#include "common/utf8.h"
 
 namespace arbiter::recorder {
 
@@ -31,38 +32,86 @@ Result<ledger::Record> MakeDecisionRecordSlow(const Decision& decision, std::str
   return record.ToRecord();
 }
 
+// Appends `s` as a canonical string; false when it is not valid UTF-8 (nlohmann refuses it).
+bool AppendString(std::string* out, std::string_view s) {
+  if (!IsValidUtf8(s)) return false;
+  AppendCanonicalJsonString(out, s);
+  return true;
+}
+
+// {"message":..,"rule":..} items, as the reasons and errors arrays hold them.
+template <typename Items>
+bool AppendMessages(std::string* out, const Items& items) {
+  out->push_back('[');
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out->push_back(',');
+    *out += "{\"message\":";
+    if (!AppendString(out, items[i].message)) return false;
+    *out += ",\"rule\":";
+    if (!AppendString(out, items[i].rule)) return false;
+    out->push_back('}');
+  }
+  out->push_back(']');
+  return true;
+}
+
+// The canonical payload written directly, members in sorted order: only the request and the
+// obligation payloads (JSON from outside) go through the canonicaliser. False for anything
+// the nlohmann construction must handle.
+bool WriteCanonicalDecision(const Decision& decision, std::string_view request_json,
+                            const DecisionRecordOptions& options, std::string_view id,
+                            std::string* out) {
+  thread_local std::string canonical;
+  out->clear();
+  *out += "{\"bundle\":";
+  if (!AppendString(out, decision.bundle)) return false;
+  *out += decision.allow ? ",\"decision\":\"allow\"" : ",\"decision\":\"deny\"";
+  *out += ",\"decision_id\":";
+  if (!AppendString(out, id)) return false;
+  *out += ",\"errors\":";
+  if (!AppendMessages(out, decision.errors)) return false;
+  *out += ",\"obligations\":[";
+  for (size_t i = 0; i < decision.obligations.size(); ++i) {
+    const DecisionObligation& o = decision.obligations[i];
+    if (i) out->push_back(',');
+    *out += o.advice ? "{\"advice\":true,\"name\":" : "{\"advice\":false,\"name\":";
+    if (!AppendString(out, o.name)) return false;
+    *out += ",\"payload\":";
+    if (o.payload_json.empty()) {
+      *out += "null";
+    } else {
+      if (CanonicalizeJson(o.payload_json, &canonical) != CanonicalJsonResult::kOk) return false;
+      *out += canonical;
+    }
+    *out += ",\"rule\":";
+    if (!AppendString(out, o.rule)) return false;
+    out->push_back('}');
+  }
+  *out += "],\"reasons\":";
+  if (!AppendMessages(out, decision.reasons)) return false;
+  if (CanonicalizeJson(request_json, &canonical) != CanonicalJsonResult::kOk) return false;
+  if (options.request_digest_only) {
+    *out += ",\"request_digest\":\"sha256:" + HexEncode(Sha256Of(canonical)) + "\"}";
+  } else {
+    *out += ",\"request\":";
+    *out += canonical;
+    out->push_back('}');
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<ledger::Record> MakeDecisionRecord(const Decision& decision, std::string_view request_json,
                                           const DecisionRecordOptions& options) {
-  // The same payload as DecisionRecord::ToRecord, written as text and canonicalised in one
-  // pass: the eval JSON's members with the decision id and the request added.
-  if (decision.explained) return MakeDecisionRecordSlow(decision, request_json, options);
-  thread_local std::string text;
-  thread_local std::string digest_canon;
   bool fresh = options.decision_id.empty();
-  std::string id = fresh ? ledger::NewDecisionId() : options.decision_id;
-  text.assign("{\"decision_id\":");
-  text += fresh ? "\"" + id + "\"" : nlohmann::json(id).dump();
-  if (options.request_digest_only) {
-    if (CanonicalizeJson(request_json, &digest_canon) != CanonicalJsonResult::kOk) {
-      return MakeDecisionRecordSlow(decision, request_json, options);
-    }
-    text += ",\"request_digest\":\"sha256:" + HexEncode(Sha256Of(digest_canon)) + "\",";
-  } else {
-    text += ",\"request\":";
-    text += request_json;
-    text += ',';
-  }
-  size_t eval_at = text.size();
-  decision.AppendJson(&text);
-  text.erase(eval_at, 1);  // the eval object's opening brace: its members join this object
   ledger::Record record;
   record.kind = "decision";
-  if (CanonicalizeJson(text, &record.payload) != CanonicalJsonResult::kOk) {
+  record.decision_id = fresh ? ledger::NewDecisionId() : options.decision_id;
+  if (!WriteCanonicalDecision(decision, request_json, options, record.decision_id,
+                              &record.payload)) {
     return MakeDecisionRecordSlow(decision, request_json, options);
   }
-  record.decision_id = std::move(id);
   record.fresh_decision_id = fresh;
   return record;
 }
