@@ -39,7 +39,8 @@ bool SameType(const dsl::SchemaTypePtr& a, const dsl::SchemaTypePtr& b) {
 // An attribute or action name as the schema grammar reads it: bare when it is an identifier,
 // quoted otherwise (the parser keeps a quoted name's raw text, so it goes back unchanged).
 std::string NameText(const std::string& name) {
-  bool ident = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+  bool ident =
+      !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
   for (char c : name) ident = ident && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
   return ident ? name : "\"" + name + "\"";
 }
@@ -59,10 +60,14 @@ std::string FieldsText(const Fields& fields) {
 std::string TypeText(const dsl::SchemaTypePtr& type) {
   if (!type) return "String";  // not reached: every file parsed without errors
   switch (type->base) {
-    case dsl::BaseType::kEntity: return type->entity;
-    case dsl::BaseType::kSet: return "Set<" + TypeText(type->element) + ">";
-    case dsl::BaseType::kRecord: return FieldsText(type->fields);
-    default: return std::string(dsl::BaseTypeName(type->base));
+    case dsl::BaseType::kEntity:
+      return type->entity;
+    case dsl::BaseType::kSet:
+      return "Set<" + TypeText(type->element) + ">";
+    case dsl::BaseType::kRecord:
+      return FieldsText(type->fields);
+    default:
+      return std::string(dsl::BaseTypeName(type->base));
   }
 }
 
@@ -73,14 +78,17 @@ std::string TypeList(const std::vector<std::string>& types) {
 }
 
 std::string ActionText(const dsl::ActionDecl& action) {
-  std::string out = "action " + NameText(action.name) + " appliesTo { subject: " +
-                    TypeList(action.subjects) + ", resource: " + TypeList(action.resources);
+  std::string out = "action " + NameText(action.name) +
+                    " appliesTo { subject: " + TypeList(action.subjects) +
+                    ", resource: " + TypeList(action.resources);
   if (action.has_context) out += ", context: " + FieldsText(action.context);
   return out + " };";
 }
 
 bool SameAction(const dsl::ActionDecl& a, const dsl::ActionDecl& b) {
-  auto set = [](const std::vector<std::string>& v) { return std::set<std::string>(v.begin(), v.end()); };
+  auto set = [](const std::vector<std::string>& v) {
+    return std::set<std::string>(v.begin(), v.end());
+  };
   return set(a.subjects) == set(b.subjects) && set(a.resources) == set(b.resources) &&
          a.has_context == b.has_context && SameFields(a.context, b.context);
 }
@@ -121,12 +129,12 @@ Result<std::string> MergeSchemaFiles(const std::vector<std::string>& paths) {
         }
         if (have->second.required != declared.required ||
             !SameType(have->second.type, declared.type)) {
-          return Status::InvalidArgument(fmt::format(
-              "conflicting schema declarations of attribute `{}` of entity type `{}`: "
-              "{} declares `{}{}: {}`, {} declares `{}{}: {}`",
-              attr, name, origin[key], attr, have->second.required ? "" : "?",
-              TypeText(have->second.type), Where(path, declared.span), attr,
-              declared.required ? "" : "?", TypeText(declared.type)));
+          return Status::InvalidArgument(
+              fmt::format("conflicting schema declarations of attribute `{}` of entity type `{}`: "
+                          "{} declares `{}{}: {}`, {} declares `{}{}: {}`",
+                          attr, name, origin[key], attr, have->second.required ? "" : "?",
+                          TypeText(have->second.type), Where(path, declared.span), attr,
+                          declared.required ? "" : "?", TypeText(declared.type)));
         }
       }
       for (const std::string& parent : entity.parents) {
@@ -221,8 +229,8 @@ PolicyLoad LoadPolicyFiles(const PolicyFiles& files) {
         load.error.status = merged.status();
         return load;
       }
-      options.schema_path = "<schema merged from " + std::to_string(files.schema_paths.size()) +
-                            " files>";
+      options.schema_path =
+          "<schema merged from " + std::to_string(files.schema_paths.size()) + " files>";
       options.schema_text = std::move(merged).value();
     }
     CompileResult compiled = Engine::Compile(files.policy_paths, options);

@@ -4,12 +4,11 @@
 // alone: no rule of another pack may match them, no new evaluation errors, and the packs'
 // schemas and data must agree about the entity types and entities they share.
 // Also: merging several schema files (`arbiter serve --schema A B ...`).
-#include <catch2/catch.hpp>
-
 #include <arbiter/engine.h>
 #include <arbiter/entities.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -59,7 +58,8 @@ TEST_CASE("merged schemas: an entity type gets the attributes and parents of eve
   CHECK(ok.ok());
   // Still a schema: an attribute no file declares is an error.
   CompileResult typo = Engine::CompileSources(
-      {{"p.arbiter", "package p;\npermit r { when action == Action::\"deploy\" && subject.emial == \"\" }\n"}},
+      {{"p.arbiter",
+        "package p;\npermit r { when action == Action::\"deploy\" && subject.emial == \"\" }\n"}},
       options);
   CHECK_FALSE(typo.ok());
   CHECK(typo.FormattedDiagnostics().find("E0403") != std::string::npos);
@@ -94,9 +94,10 @@ TEST_CASE("merged schemas: one action name declared two ways is a conflict") {
   dir.Write("a.arbiterschema",
             "entity User;\nentity Doc;\n"
             "action read appliesTo { subject: [User], resource: [Doc], context: {} };\n");
-  dir.Write("b.arbiterschema",
-            "entity User;\nentity Doc;\n"
-            "action read appliesTo { subject: [User], resource: [Doc], context: { mfa: Bool } };\n");
+  dir.Write(
+      "b.arbiterschema",
+      "entity User;\nentity Doc;\n"
+      "action read appliesTo { subject: [User], resource: [Doc], context: { mfa: Bool } };\n");
   auto merged = daemon::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
   REQUIRE_FALSE(merged.ok());
   std::string message = merged.status().message();
@@ -122,8 +123,9 @@ TEST_CASE("the daemon's loader merges several schemas and refuses conflicting on
   TempDir dir;
   dir.Write("p/rules.arbiter",
             "package p;\npermit r { when action == Action::\"go\" && subject.level > 2 }\n");
-  dir.Write("a.arbiterschema",
-            "entity User { level: Long };\naction go appliesTo { subject: [User], resource: [User] };\n");
+  dir.Write(
+      "a.arbiterschema",
+      "entity User { level: Long };\naction go appliesTo { subject: [User], resource: [User] };\n");
   dir.Write("b.arbiterschema", "entity Doc;\n");
   dir.Write("c.arbiterschema", "entity User { level: String };\n");
   daemon::PolicyFiles files;
@@ -145,7 +147,8 @@ TEST_CASE("the daemon's loader merges several schemas and refuses conflicting on
 
 std::vector<fs::path> PackDirs() {
   std::vector<fs::path> packs;
-  for (const auto& entry : fs::directory_iterator(fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies")) {
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies")) {
     if (entry.is_directory()) packs.push_back(entry.path());
   }
   std::sort(packs.begin(), packs.end());
