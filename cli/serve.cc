@@ -20,7 +20,9 @@ std::function<int()> SetupServe(CLI::App& parent) {
   cmd->add_option("-p,--policies", o->policy_files.policy_paths,
                   "Policy files or folders (*.arbiter)");
   cmd->add_option("-b,--bundle", o->policy_files.bundle_path, "A compiled policy bundle");
-  cmd->add_option("--schema", o->policy_files.schema_path, "Schema for the policies");
+  cmd->add_option("--schema", o->policy_files.schema_paths,
+                  "Schema for the policies; may repeat, the files' declarations are merged "
+                  "(conflicting declarations are an error)");
   cmd->add_option("-d,--data", o->policy_files.data_paths,
                   "Entity data (JSON); may repeat, files are merged");
   cmd->add_option("--ledger", o->ledger_dir, "Ledger directory (created if missing)")->required();
