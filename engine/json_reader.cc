@@ -1,5 +1,7 @@
 #include "engine/json_reader.h"
 
+#include "common/json_string.h"
+
 namespace arbiter::engine {
 
 const JsonNode* JsonNode::Get(std::string_view key) const {
@@ -148,6 +150,9 @@ class Reader {
     ++i_;  // opening quote
     out->clear();
     while (true) {
+      size_t plain = PlainJsonRun(s_.substr(i_));  // copied in one piece
+      out->append(s_.data() + i_, plain);
+      i_ += plain;
       if (i_ >= s_.size()) return Error("unterminated string");
       char c = s_[i_];
       if (c == '"') {
@@ -200,6 +205,7 @@ class Reader {
       ++i_;
       return Status::Ok();
     }
+    out->items.reserve(4);  // most request arrays and objects are small: one allocation
     while (true) {
       SkipSpace();
       out->items.emplace_back();
@@ -226,6 +232,9 @@ class Reader {
       ++i_;
       return Status::Ok();
     }
+    out->items.reserve(4);
+    out->keys.reserve(4);
+    out->key_offsets.reserve(4);
     while (true) {
       SkipSpace();
       if (i_ >= s_.size() || s_[i_] != '"') return Error("expected a string key");
