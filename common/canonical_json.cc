@@ -10,32 +10,6 @@
 namespace arbiter {
 namespace {
 
-// nlohmann's escaping: the two-character forms for " \ \b \f \n \r \t, \u00xx for the
-// other control characters, everything else as is.
-void AppendEscaped(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (;;) {
-    size_t plain = PlainJsonRun(s);
-    out->append(s.data(), plain);
-    if (plain == s.size()) return;
-    unsigned char c = static_cast<unsigned char>(s[plain]);
-    s.remove_prefix(plain + 1);
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        *out += "\\u00";
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 0xF]);
-    }
-  }
-}
-
 enum class Kind : uint8_t { kObject, kArray, kString, kNumber, kLiteral };
 
 // One value in document order. Containers are followed by their contents (objects by key,
@@ -301,13 +275,13 @@ class Canonicalizer {
   }
 
   void EmitString(const Node& n, std::string* out) const {
-    out->push_back('"');
     if (n.decoded) {
-      AppendEscaped(out, Text(n));
+      AppendJsonString(out, Text(n));
     } else {
+      out->push_back('"');
       out->append(Text(n));  // no escapes and no control characters: already canonical
+      out->push_back('"');
     }
-    out->push_back('"');
   }
 
   void Emit(uint32_t index, std::string* out) {
@@ -382,12 +356,6 @@ CanonicalJsonResult CanonicalizeJson(std::string_view text, std::string* out) {
   thread_local std::vector<uint32_t> members;
   Canonicalizer c(text, nodes, scratch, members);
   return c.Run(out);
-}
-
-void AppendCanonicalJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  AppendEscaped(out, s);
-  out->push_back('"');
 }
 
 }  // namespace arbiter

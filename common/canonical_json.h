@@ -29,7 +29,4 @@ enum class CanonicalJsonResult {
 // Replaces *out with the canonical form of `text` when kOk; leaves it unspecified otherwise.
 CanonicalJsonResult CanonicalizeJson(std::string_view text, std::string* out);
 
-// Appends `s` as a canonical JSON string literal (quotes included). `s` must be valid UTF-8.
-void AppendCanonicalJsonString(std::string* out, std::string_view s);
-
 }  // namespace arbiter

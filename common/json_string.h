@@ -1,6 +1,8 @@
 // Writing a JSON string literal: the one escaper for JSON text assembled by hand (decisions,
-// responses). Escapes `"`, `\` and control characters; everything else, including UTF-8,
-// is copied as is. The input must be valid UTF-8 for the output to be valid JSON.
+// responses, canonical ledger records). `"` and `\` are escaped, so are control characters:
+// \b \f \n \r \t in their short forms, the rest as \u00xx (lowercase hex); everything else,
+// UTF-8 included, is copied as is. This is exactly the canonical JSON string form of
+// spec/ledger-format.md (nlohmann's). The input must be valid UTF-8 for valid JSON.
 #pragma once
 
 #include <cstdint>

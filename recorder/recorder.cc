@@ -4,6 +4,7 @@
 
 #include "common/canonical_json.h"
 #include "common/encoding.h"
+#include "common/json_string.h"
 #include "common/sha256.h"
 #include "common/utf8.h"
 
@@ -35,7 +36,7 @@ Result<ledger::Record> MakeDecisionRecordSlow(const Decision& decision, std::str
 // Appends `s` as a canonical string; false when it is not valid UTF-8 (nlohmann refuses it).
 bool AppendString(std::string* out, std::string_view s) {
   if (!IsValidUtf8(s)) return false;
-  AppendCanonicalJsonString(out, s);
+  AppendJsonString(out, s);
   return true;
 }
 

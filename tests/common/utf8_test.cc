@@ -36,8 +36,8 @@ TEST_CASE("UTF-8: well-formed text passes, the first bad sequence is located") {
 
 TEST_CASE("JSON strings: quotes, backslashes and control characters are escaped") {
   std::string out;
-  arbiter::AppendJsonString(&out, "a\"b\\c\nd\re\tf\x01g\x1f\x7f caf\xc3\xa9 long run of plain text");
-  CHECK(out == "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u001f\x7f caf\xc3\xa9 long run of plain text\"");
+  arbiter::AppendJsonString(&out, "a\"b\\c\nd\re\tf\x01g\x1f\x7f\b\f caf\xc3\xa9 long run of plain text");
+  CHECK(out == "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u001f\x7f\\b\\f caf\xc3\xa9 long run of plain text\"");
   out.clear();
   arbiter::AppendJsonString(&out, "");
   CHECK(out == "\"\"");
