@@ -25,8 +25,8 @@ test: bootstrap
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 # The test suite under AddressSanitizer and UBSan. Excluded: browser tests (they exercise
-# the same daemon code the daemon tests cover) and tests labelled slow (multi-process crash,
-# install and daemon integration runs, 10 MB inputs), which run in the Release suite.
+# the same daemon code the daemon tests cover) and tests labelled slow (the multi-process
+# crash test, the install test, 10 MB inputs), which run in the Release suite.
 test-sanitize: bootstrap
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARBITER_SANITIZE=ON \
 	  -DARBITER_BUILD_BENCH=OFF $(CMAKE_FLAGS)
