@@ -3,6 +3,7 @@
 #include <arbiter/ledger.h>
 #include <fmt/format.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <condition_variable>
@@ -230,6 +231,11 @@ int RunDaemon(const DaemonOptions& options) {
   std::string host_for_url = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
   std::string base_url = fmt::format("{}://{}:{}", scheme, host_for_url, server->port());
   service.set_public_base_url(base_url);  // named in the AuthZEN metadata
+  // Decisions are completed on the server's threads; the ledger is closed (its writer
+  // joined) before the server stops, so every completion posted here runs.
+  service.set_completions([io = &server->io_context()](std::function<void()> run) {
+    boost::asio::post(*io, std::move(run));
+  });
 
   Control control;
   boost::asio::signal_set signals(server->io_context(), SIGTERM, SIGINT, SIGHUP);

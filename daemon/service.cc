@@ -236,23 +236,31 @@ bool DecisionService::DecideBody(HttpRequest& req, Reply& reply, const PolicySta
 void DecisionService::Record(Decided& decided, std::function<void(Result<ledger::Receipt>)> done) {
   decided.appended = Clock::now();
   auto appended = decided.appended;
-  ledger_->AppendAsync(std::move(decided.record),
-                       [this, appended, done = std::move(done)](Result<ledger::Receipt> r) {
-                         std::chrono::duration<double> took = Clock::now() - appended;
-                         NoteLedgerResult(r.status(), took.count());
-                         if (r.ok()) {
-                           // Group commit size: how far the committed size moved since the
-                           // last callback (callbacks of one group see the same size).
-                           uint64_t size = ledger_->Size();
-                           if (size != last_committed_size_) {
-                             if (last_committed_size_ != 0 && size > last_committed_size_) {
-                               metrics_->RecordLedgerBatch(size - last_committed_size_);
-                             }
-                             last_committed_size_ = size;
-                           }
-                         }
-                         done(std::move(r));
-                       });
+  ledger_->AppendAsync(std::move(decided.record), [this, appended, done = std::move(done)](
+                                                      Result<ledger::Receipt> r) mutable {
+    // On the ledger's writer thread, which every decision waits for: only the group-size
+    // metric is taken here (callbacks of one group see the same committed size); the
+    // response is built where completions_ runs it.
+    if (r.ok()) {
+      uint64_t size = ledger_->Size();
+      if (size != last_committed_size_) {
+        if (last_committed_size_ != 0 && size > last_committed_size_) {
+          metrics_->RecordLedgerBatch(size - last_committed_size_);
+        }
+        last_committed_size_ = size;
+      }
+    }
+    auto finish = [this, appended, done = std::move(done), r = std::move(r)]() mutable {
+      std::chrono::duration<double> took = Clock::now() - appended;
+      NoteLedgerResult(r.status(), took.count());
+      done(std::move(r));
+    };
+    if (completions_) {
+      completions_(std::move(finish));
+    } else {
+      finish();
+    }
+  });
 }
 
 void DecisionService::HandleEvaluation(HttpRequest& req, Reply reply) {

@@ -9,6 +9,7 @@
 #include <arbiter/request.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,6 +44,14 @@ class DecisionService {
   void set_draining() { draining_.store(true); }
   // Set once, before serving starts.
   void set_public_base_url(std::string url) { options_.public_base_url = std::move(url); }
+  // Where a decision's completion (metrics, building its response) runs once its ledger
+  // entry is durable: the server's worker threads, so the ledger's writer thread, which
+  // every decision waits for, only hands results over. Unset: on the writer thread. Set
+  // once, before serving starts; it must run every function it is given until the ledger
+  // is closed.
+  void set_completions(std::function<void(std::function<void()>)> run) {
+    completions_ = std::move(run);
+  }
 
   std::shared_ptr<const PolicyState> policy() const {
     std::lock_guard lock(policy_mutex_);
@@ -99,6 +108,7 @@ class DecisionService {
   mutable std::mutex ledger_error_mutex_;
   std::string ledger_error_;
   uint64_t last_committed_size_ = 0;  // touched only on the ledger's writer thread
+  std::function<void(std::function<void()>)> completions_;
 };
 
 // Receipt JSON: {"seq":N,"entry_hash":"hex","decision_id":"..."}.
