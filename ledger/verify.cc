@@ -1,5 +1,5 @@
-// Ledger::Verify: re-hashes every entry, checks seq numbers, the hash chain, the stored leaf
-// hashes, every checkpoint's root and signature, and key rotations, stopping at the first
+// Ledger::Verify: re-hashes every entry in one sequential scan, checks seq numbers, the hash
+// chain, every checkpoint's root and signature, and key rotations, stopping at the first
 // problem and naming its sequence number.
 #include <arbiter/ledger.h>
 
@@ -79,8 +79,37 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
   MerkleFrontier frontier;
   Hash prev{};
   std::string prev_time;
+  // Checks every stored checkpoint of tree size `n` against the first n entries (the
+  // frontier). Called once entry n's chain link is checked, so an altered entry n-1 is
+  // named as such rather than as a checkpoint mismatch.
+  auto checkpoints_ok = [&](uint64_t n) {
+    auto bad = [&](std::string problem, uint64_t size) {
+      fail(n - 1, std::move(problem), size);
+      return false;
+    };
+    for (; next_cp < sizes.size() && sizes[next_cp] == n; ++next_cp) {
+      uint64_t size = sizes[next_cp];
+      std::string where = "checkpoint at tree size " + Seq(size);
+      auto note = impl_->CheckpointAt(size);
+      if (!note.ok()) return bad(where + ": " + note.status().message(), size);
+      auto text = OpenNote(*note, trusted);
+      if (!text.ok()) return bad(where + ": " + text.status().message(), size);
+      auto body = ParseCheckpointBody(*text);
+      if (!body.ok()) return bad(where + ": " + body.status().message(), size);
+      if (body->size != size) {
+        return bad(where + " says it is for size " + Seq(body->size), size);
+      }
+      if (body->origin != impl_->origin()) {
+        return bad(where + " has origin '" + body->origin + "', not '" + impl_->origin() + "'", size);
+      }
+      if (body->root != frontier.Root()) {
+        return bad(where + ": its root hash does not match the entries", size);
+      }
+      ++rep.checkpoints;
+    }
+    return true;
+  };
   auto entries = storage.Seek(layout::kEntryPrefix);
-  auto leaves = storage.Seek(layout::HashKey(0, 0));
   const uint64_t total = impl_->read_only() ? recorded : limit;
   uint64_t i = 0;
   for (; i < limit && entries->Valid() && entries->key().starts_with(layout::kEntryPrefix);
@@ -93,9 +122,9 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
     std::string_view raw = entries->value();
     auto view = ParseEntry(raw);
     if (!view.ok()) return fail(i, "entry " + Seq(i) + " is malformed: " + view.status().message());
-    if (view->version > kFormatVersion) {
+    if (view->version > kEntryVersion) {
       return fail(i, "entry " + Seq(i) + " has format version " + std::to_string(view->version) +
-                         ", newer than this arbiter supports (" + std::to_string(kFormatVersion) +
+                         ", newer than this arbiter supports (" + std::to_string(kEntryVersion) +
                          ")");
     }
     if (view->seq != i) {
@@ -103,23 +132,25 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
                          " (entries swapped, moved or replaced)");
     }
     Hash leaf = LeafHash(raw);
-    if (!leaves->Valid() || leaves->key() != layout::HashKey(0, i)) {
-      return fail(i, "the stored hash of entry " + Seq(i) + " is missing");
-    }
-    std::string_view stored = leaves->value();
-    if (stored.size() != 32 || !std::equal(leaf.begin(), leaf.end(),
-                                           reinterpret_cast<const uint8_t*>(stored.data()))) {
-      return fail(i, "entry " + Seq(i) +
-                         " was altered: its hash differs from the one stored when it was appended");
-    }
-    leaves->Next();
     if (view->prev != prev) {
-      // Entry i-1's bytes match its stored hash but not what entry i recorded when it was
-      // appended: entry i-1 was rewritten together with its stored hash.
       if (i == 0) return fail(0, "entry 0 must have an all-zero prev hash");
-      return fail(i - 1, "hash chain broken: entry " + Seq(i) + " records a different hash for entry " +
-                             Seq(i - 1) + " (entry " + Seq(i - 1) + " was rewritten)");
+      // Entry i records the hash entry i-1 had when i was appended. Either entry i-1 changed
+      // since, or entry i's own prev field did; in the second case entry i+1 no longer
+      // records entry i's hash either.
+      entries->Next();
+      std::optional<EntryView> next;
+      if (entries->Valid() && entries->key() == layout::EntryKey(i + 1)) {
+        if (auto v = ParseEntry(entries->value()); v.ok()) next = *v;
+      }
+      if (next && next->prev != leaf) {
+        return fail(i, "entry " + Seq(i) + " was altered: its prev hash is not entry " +
+                           Seq(i - 1) + "'s, and entry " + Seq(i + 1) +
+                           " records a different hash for it");
+      }
+      return fail(i - 1, "entry " + Seq(i - 1) + " was altered: hash chain broken (entry " +
+                             Seq(i) + " records a different hash for it)");
     }
+    if (!checkpoints_ok(i)) return rep;
     if (view->time < prev_time) {
       return fail(i, "entry " + Seq(i) + "'s time " + std::string(view->time) +
                          " is before entry " + Seq(i - 1) + "'s");
@@ -139,31 +170,10 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
     frontier.Append(leaf);
     prev = leaf;
     prev_time.assign(view->time);
-
-    for (; next_cp < sizes.size() && sizes[next_cp] == i + 1; ++next_cp) {
-      uint64_t size = sizes[next_cp];
-      std::string where = "checkpoint at tree size " + Seq(size);
-      auto note = impl_->CheckpointAt(size);
-      if (!note.ok()) return fail(i, where + ": " + note.status().message(), size);
-      auto text = OpenNote(*note, trusted);
-      if (!text.ok()) return fail(i, where + ": " + text.status().message(), size);
-      auto body = ParseCheckpointBody(*text);
-      if (!body.ok()) return fail(i, where + ": " + body.status().message(), size);
-      if (body->size != size) {
-        return fail(i, where + " says it is for size " + Seq(body->size), size);
-      }
-      if (body->origin != impl_->origin()) {
-        return fail(i, where + " has origin '" + body->origin + "', not '" + impl_->origin() + "'",
-                    size);
-      }
-      if (body->root != frontier.Root()) {
-        return fail(i, where + ": its root hash does not match the entries", size);
-      }
-      ++rep.checkpoints;
-    }
     if (options.progress && (i & 0xffff) == 0xffff) options.progress(i + 1, total);
   }
   if (!entries->status().ok()) return fail(i, entries->status().ToString());
+  if (i > 0 && !checkpoints_ok(i)) return rep;
   rep.entries = i;
   if (options.progress) options.progress(i, total);
   if (next_cp < sizes.size()) {
