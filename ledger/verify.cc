@@ -109,6 +109,53 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
     }
     return true;
   };
+  // The stored subtree hashes (what proofs are made of), one cursor per level, compared
+  // with the recomputed tree as it completes them. The nodes entry i completes are checked
+  // after entry i+1's chain link, so a changed entry is named as such.
+  struct StoredLevel {
+    std::unique_ptr<LedgerStorage::Cursor> cursor;
+    uint64_t span = UINT64_MAX;  // the span the cursor is on
+    std::string_view hashes;     // its value (valid until the cursor moves)
+  };
+  std::vector<StoredLevel> stored;  // [level]
+  std::vector<MerkleFrontier::Node> completed;
+  auto stored_hashes_ok = [&] {
+    for (const MerkleFrontier::Node& n : completed) {
+      if (n.level == 0) continue;
+      const uint64_t last = ((n.index + 1) << n.level) - 1;  // the entry completing it
+      auto bad = [&](std::string problem) {
+        fail(last, "the stored Merkle hash of entries " + Seq(n.index << n.level) + ".." +
+                       Seq(last) + " (level " + std::to_string(n.level) + ", index " +
+                       Seq(n.index) + ") " + problem);
+        return false;
+      };
+      if (stored.size() <= static_cast<size_t>(n.level)) stored.resize(n.level + 1);
+      StoredLevel& lv = stored[n.level];
+      if (lv.span != n.index / layout::kRunSpan) {
+        std::string key = layout::SubtreeKey(n.level, n.index);
+        if (!lv.cursor) {
+          lv.cursor = storage.Seek(key);
+        } else {
+          lv.cursor->Next();  // a level's spans are met in order
+        }
+        if (!lv.cursor->Valid() || lv.cursor->key() != key) {
+          if (!lv.cursor->status().ok()) return bad("cannot be read: " + lv.cursor->status().ToString());
+          return bad("is missing");
+        }
+        lv.span = n.index / layout::kRunSpan;
+        lv.hashes = lv.cursor->value();
+      }
+      size_t at = (n.index % layout::kRunSpan) * 32;
+      if (lv.hashes.size() % 32 != 0 || lv.hashes.size() < at + 32) return bad("is missing");
+      if (!std::equal(n.hash.begin(), n.hash.end(),
+                      reinterpret_cast<const uint8_t*>(lv.hashes.data() + at))) {
+        return bad("differs from the one recomputed from the entries (proofs through it would "
+                   "not verify)");
+      }
+    }
+    completed.clear();
+    return true;
+  };
   auto entries = storage.Seek(layout::kEntryPrefix);
   const uint64_t total = impl_->read_only() ? recorded : limit;
   uint64_t i = 0;
@@ -150,7 +197,7 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
       return fail(i - 1, "entry " + Seq(i - 1) + " was altered: hash chain broken (entry " +
                              Seq(i) + " records a different hash for it)");
     }
-    if (!checkpoints_ok(i)) return rep;
+    if (!checkpoints_ok(i) || !stored_hashes_ok()) return rep;
     if (view->time < prev_time) {
       return fail(i, "entry " + Seq(i) + "'s time " + std::string(view->time) +
                          " is before entry " + Seq(i - 1) + "'s");
@@ -167,13 +214,13 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
       Status st = ApplyKeyRotation(view->payload, impl_->origin(), &trusted);
       if (!st.ok()) return fail(i, "entry " + Seq(i) + ": " + st.message());
     }
-    frontier.Append(leaf);
+    frontier.Append(leaf, &completed);
     prev = leaf;
     prev_time.assign(view->time);
     if (options.progress && (i & 0xffff) == 0xffff) options.progress(i + 1, total);
   }
   if (!entries->status().ok()) return fail(i, entries->status().ToString());
-  if (i > 0 && !checkpoints_ok(i)) return rep;
+  if (i > 0 && (!checkpoints_ok(i) || !stored_hashes_ok())) return rep;
   rep.entries = i;
   if (options.progress) options.progress(i, total);
   if (next_cp < sizes.size()) {

@@ -116,6 +116,34 @@ TEST_CASE("tamper: an entry rewritten together with every stored hash above it")
   CHECK_THAT(report.problem, Catch::Contains("entry 7 was altered"));
 }
 
+TEST_CASE("tamper: a stored subtree hash changed (the entries intact)") {
+  for (int level : {1, 2, 3}) {
+    auto storage = BuildLedger();
+    // The subtree of entries 4..7 at level 2 (index 1), 6..7 at level 1 (index 3), 0..7 at
+    // level 3 (index 0): each is completed by entry 7.
+    uint64_t index = 7 >> level;
+    std::string key = layout::SubtreeKey(level, index);
+    std::string span = Read(*storage, key);
+    span[index * 32 + 5] ^= 0x20;
+    Put(*storage, key, span);
+    auto report = VerifyStorage(storage);
+    INFO(report.Summary());
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(7));
+    CHECK_THAT(report.problem, Catch::Contains("stored Merkle hash of entries"));
+  }
+}
+
+TEST_CASE("tamper: a stored subtree hash deleted") {
+  auto storage = BuildLedger();
+  Delete(*storage, layout::SubtreeKey(2, 0));  // entries 0..3, 4..7, ...
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(3));
+  CHECK_THAT(report.problem, Catch::Contains("missing"));
+}
+
 TEST_CASE("tamper: only the prev field of an entry changed") {
   auto storage = BuildLedger();
   std::string raw = Read(*storage, layout::EntryKey(7));
