@@ -4,6 +4,7 @@
 // Every appended decision gets its own fresh id (as the daemon's do), written into one of
 // 4096 prebuilt decision payloads, so the decision index sees realistic keys.
 // Usage: ledger_bench [--dir DIR] [--entries N] [--threads 8,64] [--appends-only 1]
+//                     [--durability sync|batch|none]  (default sync)
 //   --threads 0: no many-thread runs; --appends-only 1: stop after the append figures.
 #include <fmt/core.h>
 
@@ -98,11 +99,13 @@ uint64_t DirBytes(const fs::path& dir) {
   return total;
 }
 
+Durability durability = Durability::kSync;
+
 LedgerOptions Options() {
   LedgerOptions o;
   std::array<uint8_t, 32> seed{};
   o.signing_key = SigningKey::FromSeed("bench.example/ledger", seed).value();
-  o.durability = Durability::kSync;
+  o.durability = durability;
   o.checkpoint_every_entries = 10000;
   o.checkpoint_every_ms = 1000;
   return o;
@@ -182,6 +185,7 @@ int main(int argc, char** argv) {
     if (flag == "--dir") dir = argv[i + 1];
     if (flag == "--entries") entries = std::stoull(argv[i + 1]);
     if (flag == "--appends-only") appends_only = std::string(argv[i + 1]) == "1";
+    if (flag == "--durability") durability = ParseDurability(argv[i + 1]).value();
     if (flag == "--threads") {
       thread_counts.clear();
       std::string list = argv[i + 1];
@@ -207,25 +211,27 @@ int main(int argc, char** argv) {
   }
 
   auto ledger = Ledger::Open(dir.string(), Options()).value();
+  const std::string mode(DurabilityName(durability));
+  const char* kind = durability == Durability::kSync ? "durable appends" : "appends";
   // 1 thread, blocking: one WAL sync per append.
   uint64_t single = std::min<uint64_t>(entries / 20, 2000);
-  fmt::print("durable appends, sync, 1 thread blocking:        {:>10.0f} /s  ({} appends)\n",
+  fmt::print("{}, {}, 1 thread blocking:        {:>10.0f} /s  ({} appends)\n", kind, mode,
              BlockingRun(*ledger, records, 1, single), single);
   double cpu_before = ProcessCpuSeconds();
   auto threads_before = ThreadCpuNs();
   double async_rate = AsyncRun(*ledger, records, entries, 4096);
   double cpu_used = ProcessCpuSeconds() - cpu_before;
   double busiest = BusiestThreadSeconds(threads_before, ThreadCpuNs());
-  fmt::print("durable appends, sync, 1 thread async (window 4096): {:>8.0f} /s  ({} appends; "
+  fmt::print("{}, {}, 1 thread async (window 4096): {:>8.0f} /s  ({} appends; "
              "{:.0f} appends per CPU-second of the whole process)\n",
-             async_rate, entries, entries / cpu_used);
+             kind, mode, async_rate, entries, entries / cpu_used);
   // The ledger's writer thread is the busiest: one core's worth of it bounds the rate.
   fmt::print("  busiest thread (the ledger writer): {:.2f} us CPU per append, so {:.0f} appends/s "
              "when it has a core to itself\n",
              busiest * 1e6 / entries, entries / busiest);
   for (int t : thread_counts) {
     if (t <= 0) continue;  // --threads 0: async figures only
-    fmt::print("durable appends, sync, {:>3} threads blocking:      {:>10.0f} /s  ({} appends)\n", t,
+    fmt::print("{}, {}, {:>3} threads blocking:      {:>10.0f} /s  ({} appends)\n", kind, mode, t,
                BlockingRun(*ledger, records, t, entries), entries);
   }
   if (appends_only) {
