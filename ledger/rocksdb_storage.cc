@@ -164,6 +164,9 @@ Result<std::shared_ptr<LedgerStorage>> OpenRocksDbStorage(const std::string& dir
   options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(2));
   options.allow_concurrent_memtable_write = false;
   options.merge_operator = std::make_shared<ConcatOperator>();
+  // Start the WAL's writeback every 256 KiB as it is written, so a group's fsync finds
+  // most of its bytes already on their way (about +5% durable appends/s in ledger_bench).
+  options.wal_bytes_per_sync = 256 << 10;
   rocksdb::BlockBasedTableOptions table;
   // Tables are checksummed with XXH3 rather than CRC32C: Debian's RocksDB has only the
   // portable CRC32C, and verify reads every block. (The WAL always uses CRC32C.)
