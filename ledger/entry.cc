@@ -1,5 +1,6 @@
 #include "ledger/entry.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -71,9 +72,9 @@ void EncodeEntry(std::string_view kind, std::string_view payload, const Hash& pr
     out->push_back(kDigits[b & 0xf]);
   }
   char num[24];
-  int n = std::snprintf(num, sizeof num, "%llu", static_cast<unsigned long long>(seq));
+  size_t n = std::to_chars(num, num + sizeof num, seq).ptr - num;
   out->append(kSeqKey).append(num, n).append(kTimeKey).append(time).append(kVersionKey);
-  n = std::snprintf(num, sizeof num, "%d", kFormatVersion);
+  n = std::to_chars(num, num + sizeof num, kEntryVersion).ptr - num;
   out->append(num, n).push_back('}');
 }
 

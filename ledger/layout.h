@@ -9,7 +9,9 @@
 namespace arbiter::ledger::layout {
 
 inline constexpr std::string_view kEntryPrefix = "e/";       // + seq       → entry bytes
-inline constexpr std::string_view kHashPrefix = "h/";        // + level(1) + index → 32 bytes
+// + level(1) + span → the 32-byte hashes of the complete subtrees (level, span·kRunSpan + k),
+// k = 0, 1, …, as far as they are complete (levels >= 1; level 0 is the entries' hashes).
+inline constexpr std::string_view kSubtreePrefix = "t/";
 inline constexpr std::string_view kCheckpointPrefix = "c/";  // + size      → signed note
 inline constexpr std::string_view kDecisionPrefix = "d/";    // + id        → seq (8 bytes)
 inline constexpr std::string_view kPolicyPrefix = "p/";      // + bundle digest → first seq
@@ -33,12 +35,17 @@ inline std::string BE64(uint64_t v) {
   return s;
 }
 inline std::string EntryKey(uint64_t seq) { return std::string(kEntryPrefix) + BE64(seq); }
-inline std::string HashKey(int level, uint64_t index) {
-  std::string k(kHashPrefix);
+// Subtree hashes per stored value (8 KiB). A group commit puts the hashes it completes in a
+// span, or appends them when the span was begun by an earlier group.
+inline constexpr uint64_t kRunSpan = 64;
+// The key of the span holding subtree (level, index).
+inline std::string SubtreeKey(int level, uint64_t index) {
+  std::string k(kSubtreePrefix);
   k.push_back(static_cast<char>(level));
-  PutBE64(&k, index);
+  PutBE64(&k, index / kRunSpan);
   return k;
 }
+inline constexpr size_t kSubtreeKeySize = 2 + 1 + 8;
 inline std::string CheckpointKey(uint64_t size) {
   return std::string(kCheckpointPrefix) + BE64(size);
 }

@@ -90,6 +90,12 @@ Status Ledger::Impl::Init(std::shared_ptr<LedgerStorage> storage, LedgerOptions 
                                  " is newer than this arbiter supports (" +
                                  std::to_string(kFormatVersion) + "); upgrade arbiter");
     }
+    if (version < kFormatVersion) {
+      return Status::Unsupported("ledger format version " + std::to_string(version) +
+                                 " is older than this arbiter reads (" +
+                                 std::to_string(kFormatVersion) +
+                                 "); audit it with the arbiter that wrote it");
+    }
     ARBITER_ASSIGN_OR_RETURN(auto origin, GetOptional(*storage_, layout::kMetaOrigin));
     if (!origin) return Status::Corruption("ledger has no origin");
     origin_ = *origin;
@@ -121,6 +127,7 @@ Status Ledger::Impl::Init(std::shared_ptr<LedgerStorage> storage, LedgerOptions 
   }
   frontier_ = MerkleFrontier(size, std::move(roots));
   ARBITER_RETURN_IF_ERROR(LoadUpperLevels(size));
+  if (!read_only_) batch_ = storage_->NewBatch(1 << 20);
   if (size > 0 && !read_only_) {
     ARBITER_ASSIGN_OR_RETURN(last_hash_, ReadSubtree(0, size - 1));
     ARBITER_ASSIGN_OR_RETURN(StoredEntry last, Get(size - 1));
@@ -161,16 +168,23 @@ Status Ledger::Impl::LoadUpperLevels(uint64_t size) {
   upper_levels_.clear();
   for (int level = kCachedLevel; level < 64 && (size >> level) != 0; ++level) {
     std::vector<Hash>& hashes = upper_levels_.emplace_back();
-    std::string prefix = layout::HashKey(level, 0).substr(0, layout::kHashPrefix.size() + 1);
-    auto cursor = storage_->Seek(layout::HashKey(level, 0));
-    for (; cursor->Valid() && cursor->key().starts_with(prefix) && hashes.size() < (size >> level);
+    const uint64_t want = size >> level;
+    hashes.reserve(want);
+    std::string prefix = layout::SubtreeKey(level, 0).substr(0, layout::kSubtreePrefix.size() + 1);
+    auto cursor = storage_->Seek(layout::SubtreeKey(level, 0));
+    for (; cursor->Valid() && cursor->key().starts_with(prefix) && hashes.size() < want;
          cursor->Next()) {
-      if (layout::GetBE64(cursor->key().substr(prefix.size())) != hashes.size() ||
-          cursor->value().size() != 32) {
+      std::string_view run = cursor->value();
+      if (cursor->key().size() != layout::kSubtreeKeySize ||
+          hashes.size() % layout::kRunSpan != 0 ||
+          layout::GetBE64(cursor->key().substr(prefix.size())) != hashes.size() / layout::kRunSpan ||
+          run.empty() || run.size() % 32 != 0 || run.size() > layout::kRunSpan * 32) {
         break;  // a gap or damage: leave the rest to storage reads (and verify)
       }
-      Hash& h = hashes.emplace_back();
-      std::copy(cursor->value().begin(), cursor->value().end(), h.begin());
+      for (size_t at = 0; at < run.size() && hashes.size() < want; at += 32) {
+        Hash& h = hashes.emplace_back();
+        std::copy(run.begin() + at, run.begin() + at + 32, h.begin());
+      }
     }
     ARBITER_RETURN_IF_ERROR(cursor->status());
   }
@@ -195,41 +209,60 @@ std::optional<Hash> Ledger::Impl::CachedSubtree(int level, uint64_t index) const
   return upper_levels_[slot][index];
 }
 
-Result<Hash> Ledger::Impl::ReadSubtree(int level, uint64_t index) const {
-  if (auto cached = CachedSubtree(level, index)) return *cached;
-  std::string value;
-  Status st = storage_->Get(layout::HashKey(level, index), &value);
-  if (st.code() == StatusCode::kNotFound) {
+Result<Hash> HashFromSpan(int level, uint64_t index, std::string_view span) {
+  size_t at = (index % layout::kRunSpan) * 32;
+  if (span.size() % 32 != 0) {
+    return Status::Corruption("stored Merkle hashes (level " + std::to_string(level) +
+                              ") have the wrong length");
+  }
+  if (at >= span.size()) {
     return Status::Corruption("stored Merkle hash (level " + std::to_string(level) + ", index " +
                               std::to_string(index) + ") is missing");
   }
-  ARBITER_RETURN_IF_ERROR(st);
-  if (value.size() != 32) return Status::Corruption("stored Merkle hash has the wrong length");
   Hash h;
-  std::copy(value.begin(), value.end(), h.begin());
+  std::copy_n(span.begin() + at, 32, h.begin());
   return h;
+}
+
+Result<Hash> Ledger::Impl::ReadSubtree(int level, uint64_t index) const {
+  if (level == 0) {
+    std::string raw;
+    Status st = storage_->Get(layout::EntryKey(index), &raw);
+    if (st.code() == StatusCode::kNotFound) {
+      return Status::Corruption("entry " + std::to_string(index) + " is missing");
+    }
+    ARBITER_RETURN_IF_ERROR(st);
+    return LeafHash(raw);
+  }
+  if (auto cached = CachedSubtree(level, index)) return *cached;
+  std::string span;
+  Status st = storage_->Get(layout::SubtreeKey(level, index), &span);
+  if (st.code() == StatusCode::kNotFound) span.clear();
+  else ARBITER_RETURN_IF_ERROR(st);
+  return HashFromSpan(level, index, span);
 }
 
 Status Ledger::Impl::Prefetch(const std::vector<std::pair<int, uint64_t>>& nodes,
                               std::map<std::pair<int, uint64_t>, Hash>* out) const {
+  // Leaves are the entries' hashes; higher nodes come from their spans.
   std::vector<std::string> keys;
   keys.reserve(nodes.size());
-  for (const auto& [level, index] : nodes) keys.push_back(layout::HashKey(level, index));
+  for (const auto& [level, index] : nodes) {
+    keys.push_back(level == 0 ? layout::EntryKey(index) : layout::SubtreeKey(level, index));
+  }
   std::vector<std::string> values;
   std::vector<Status> statuses = storage_->MultiGet(keys, &values);
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (statuses[i].code() == StatusCode::kNotFound) continue;  // reported by ReadSubtree
     ARBITER_RETURN_IF_ERROR(statuses[i]);
-    if (values[i].size() != 32) return Status::Corruption("stored Merkle hash has the wrong length");
-    Hash h;
-    std::copy(values[i].begin(), values[i].end(), h.begin());
-    (*out)[nodes[i]] = h;
+    const auto& [level, index] = nodes[i];
+    if (level == 0) {
+      (*out)[nodes[i]] = LeafHash(values[i]);
+    } else if (auto h = HashFromSpan(level, index, values[i]); h.ok()) {
+      (*out)[nodes[i]] = *h;
+    }
   }
   return Status::Ok();
-}
-
-SubtreeReader Ledger::Impl::Reader() const {
-  return [this](int level, uint64_t index) { return ReadSubtree(level, index); };
 }
 
 Result<uint64_t> Ledger::Impl::LatestCheckpointSize() const {
@@ -315,16 +348,8 @@ void Ledger::Impl::WriterLoop() {
     {
       std::lock_guard commit(commit_mu_);
       if (CheckpointDueByTime(now)) {
-        std::vector<LedgerStorage::Op> ops;
         std::string note;
-        uint64_t saved = last_checkpoint_size_;
-        if (AddCheckpointOps(&ops, &note).ok()) {
-          if (storage_->Write(ops, options_.durability == Durability::kSync).ok()) {
-            latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
-          } else {
-            last_checkpoint_size_ = saved;
-          }
-        }
+        WriteCheckpoint(options_.durability == Durability::kSync, &note).ok();
       }
     }
     if (options_.durability == Durability::kBatch && unsynced_ &&
@@ -336,19 +361,62 @@ void Ledger::Impl::WriterLoop() {
   }
 }
 
-Status Ledger::Impl::AddCheckpointOps(std::vector<LedgerStorage::Op>* ops, std::string* note) {
+Status Ledger::Impl::AddCheckpoint(LedgerStorage::Batch* batch, std::string* note) {
   CheckpointBody body{origin_, frontier_.size(), frontier_.Root()};
   ARBITER_ASSIGN_OR_RETURN(*note, SignNote(FormatCheckpointBody(body), *key_));
-  ops->push_back({layout::CheckpointKey(body.size), *note});
-  ops->push_back({std::string(layout::kMetaCheckpoint), layout::BE64(body.size)});
+  batch->Put(layout::CheckpointKey(body.size), *note);
+  batch->Put(layout::kMetaCheckpoint, layout::BE64(body.size));
   // Applied optimistically: a failed write leaves the next checkpoint to a later attempt.
   last_checkpoint_size_ = body.size;
   last_checkpoint_time_ = Clock::now();
   return Status::Ok();
 }
 
+Status Ledger::Impl::WriteCheckpoint(bool sync, std::string* note) {
+  std::unique_ptr<LedgerStorage::Batch> batch = storage_->NewBatch(1024);
+  uint64_t saved = last_checkpoint_size_;
+  ARBITER_RETURN_IF_ERROR(AddCheckpoint(batch.get(), note));
+  Status st = storage_->Write(*batch, sync);
+  if (!st.ok()) {
+    last_checkpoint_size_ = saved;
+    return st;
+  }
+  latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
+  return Status::Ok();
+}
+
+void SubtreeRuns::Add(const MerkleFrontier::Node& node, LedgerStorage::Batch* batch) {
+  if (levels_.size() <= static_cast<size_t>(node.level)) levels_.resize(node.level + 1);
+  Run& run = levels_[node.level];
+  if (!run.hashes.empty() && node.index % layout::kRunSpan == 0) Put(node.level, &run, batch);
+  if (run.hashes.empty()) run.first = node.index;
+  run.hashes.append(reinterpret_cast<const char*>(node.hash.data()), node.hash.size());
+}
+
+void SubtreeRuns::Flush(LedgerStorage::Batch* batch) {
+  for (size_t level = 1; level < levels_.size(); ++level) {
+    if (!levels_[level].hashes.empty()) Put(static_cast<int>(level), &levels_[level], batch);
+  }
+}
+
+void SubtreeRuns::Clear() {
+  for (Run& run : levels_) run.hashes.clear();
+}
+
+void SubtreeRuns::Put(int level, Run* run, LedgerStorage::Batch* batch) {
+  key_.assign(layout::kSubtreePrefix);
+  key_.push_back(static_cast<char>(level));
+  layout::PutBE64(&key_, run->first / layout::kRunSpan);
+  if (run->first % layout::kRunSpan == 0) {
+    batch->Put(key_, run->hashes);
+  } else {
+    batch->Append(key_, run->hashes);
+  }
+  run->hashes.clear();
+}
+
 void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<Receipt>>* results,
-                               std::vector<LedgerStorage::Op> extra_ops) {
+                               const std::vector<LedgerStorage::Op>& extra_ops) {
   results->clear();
   results->reserve(group.size());
   std::string time = NowTime();
@@ -358,14 +426,21 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
   uint64_t saved_cp_size = last_checkpoint_size_;
   auto saved_cp_time = last_checkpoint_time_;
 
-  std::vector<LedgerStorage::Op> ops;
-  ops.reserve(group.size() * 4 + 4);
-  std::vector<MerkleFrontier::Node> nodes;
+  // Keys go into the batch in the order they are made: RocksDB's insert hints (one per key
+  // prefix) keep each memtable insert next to the previous one of its kind.
+  LedgerStorage::Batch& batch = *batch_;
+  batch.Clear();
+  runs_.Clear();
   std::vector<MerkleFrontier::Node> upper_nodes;
+  // Ids made by NewDecisionId are unique by construction; only caller-supplied ones need
+  // checking against the store and against the rest of the group.
+  bool caller_ids = false;
+  for (const Pending& p : group) {
+    caller_ids |= !p.record.decision_id.empty() && !p.record.fresh_decision_id;
+  }
   std::unordered_set<std::string_view> batch_ids;
   std::unordered_set<std::string_view> policies_seen;
   std::vector<bool> accepted(group.size(), false);
-  std::string raw;
   for (size_t i = 0; i < group.size(); ++i) {
     const Record& r = group[i].record;
     if (!ValidKind(r.kind)) {
@@ -390,23 +465,30 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
         continue;
       }
     }
-    if (!r.decision_id.empty()) batch_ids.insert(r.decision_id);
+    if (caller_ids && !r.decision_id.empty()) batch_ids.insert(r.decision_id);
     uint64_t seq = frontier_.size();
-    EncodeEntry(r.kind, r.payload, last_hash_, seq, time, &raw);
-    Hash leaf = LeafHash(raw);
-    nodes.clear();
-    frontier_.Append(leaf, &nodes);
-    ops.push_back({layout::EntryKey(seq), raw});
-    for (const auto& n : nodes) {
-      ops.push_back({layout::HashKey(n.level, n.index),
-                     std::string(reinterpret_cast<const char*>(n.hash.data()), n.hash.size())});
+    EncodeEntry(r.kind, r.payload, last_hash_, seq, time, &raw_);
+    Hash leaf = LeafHash(raw_);
+    nodes_.clear();
+    frontier_.Append(leaf, &nodes_);
+    scratch_key_.assign(layout::kEntryPrefix);
+    layout::PutBE64(&scratch_key_, seq);
+    batch.Put(scratch_key_, raw_);
+    for (const auto& n : nodes_) {
+      if (n.level == 0) continue;  // leaves are not stored: they are the entries' hashes
+      runs_.Add(n, &batch);
       if (n.level >= kCachedLevel) upper_nodes.push_back(n);
     }
-    if (!r.decision_id.empty()) ops.push_back({layout::DecisionKey(r.decision_id), layout::BE64(seq)});
+    char seq_be[8];
+    for (int b = 0; b < 8; ++b) seq_be[b] = static_cast<char>(seq >> (8 * (7 - b)));
+    if (!r.decision_id.empty()) {
+      scratch_key_.assign(layout::kDecisionPrefix).append(r.decision_id);
+      batch.Put(scratch_key_, std::string_view(seq_be, 8));
+    }
     if (!r.bundle_digest.empty() && r.kind == "policy" && !policies_seen.count(r.bundle_digest)) {
       std::string existing;
       if (storage_->Get(layout::PolicyKey(r.bundle_digest), &existing).code() == StatusCode::kNotFound) {
-        ops.push_back({layout::PolicyKey(r.bundle_digest), layout::BE64(seq)});
+        batch.Put(layout::PolicyKey(r.bundle_digest), std::string_view(seq_be, 8));
       }
       policies_seen.insert(r.bundle_digest);
     }
@@ -415,18 +497,21 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
     accepted[i] = true;
   }
   if (frontier_.size() == saved_frontier.size() && extra_ops.empty()) return;
-  ops.push_back({std::string(layout::kMetaSize), layout::BE64(frontier_.size())});
-  for (auto& op : extra_ops) ops.push_back(std::move(op));
+  runs_.Flush(&batch);
+  batch.Put(layout::kMetaSize, layout::BE64(frontier_.size()));
+  for (const auto& op : extra_ops) {
+    if (op.value) {
+      batch.Put(op.key, *op.value);
+    } else {
+      batch.Delete(op.key);
+    }
+  }
   if (options_.checkpoint_every_entries > 0 &&
       frontier_.size() - last_checkpoint_size_ >= options_.checkpoint_every_entries) {
     std::string note;
-    AddCheckpointOps(&ops, &note).ok();
+    AddCheckpoint(&batch, &note).ok();
   }
-  // Key order makes the memtable's skip-list inserts sequential (each starts where the last
-  // ended) instead of jumping between the entry, hash and index key ranges.
-  std::sort(ops.begin(), ops.end(),
-            [](const LedgerStorage::Op& a, const LedgerStorage::Op& b) { return a.key < b.key; });
-  Status st = storage_->Write(ops, options_.durability == Durability::kSync);
+  Status st = storage_->Write(batch, options_.durability == Durability::kSync);
   if (!st.ok()) {
     frontier_ = std::move(saved_frontier);
     last_hash_ = saved_last;
@@ -450,16 +535,8 @@ Result<std::string> Ledger::Impl::MakeCheckpoint() {
   std::lock_guard commit(commit_mu_);
   if (frontier_.size() == 0) return Status::FailedPrecondition("the ledger is empty");
   if (frontier_.size() == last_checkpoint_size_) return CheckpointAt(last_checkpoint_size_);
-  std::vector<LedgerStorage::Op> ops;
   std::string note;
-  uint64_t saved = last_checkpoint_size_;
-  ARBITER_RETURN_IF_ERROR(AddCheckpointOps(&ops, &note));
-  Status st = storage_->Write(ops, options_.durability != Durability::kNone);
-  if (!st.ok()) {
-    last_checkpoint_size_ = saved;
-    return st;
-  }
-  latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
+  ARBITER_RETURN_IF_ERROR(WriteCheckpoint(options_.durability != Durability::kNone, &note));
   return note;
 }
 
@@ -475,11 +552,8 @@ Result<Receipt> Ledger::Impl::RotateKey(const SigningKey& new_key) {
   std::lock_guard commit(commit_mu_);
   // Entries before the rotation get a checkpoint by the old key.
   if (frontier_.size() > last_checkpoint_size_) {
-    std::vector<LedgerStorage::Op> ops;
     std::string cp;
-    ARBITER_RETURN_IF_ERROR(AddCheckpointOps(&ops, &cp));
-    ARBITER_RETURN_IF_ERROR(storage_->Write(ops, true));
-    latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
+    ARBITER_RETURN_IF_ERROR(WriteCheckpoint(true, &cp));
   }
   std::vector<Pending> group;
   group.push_back({std::move(record), nullptr});
@@ -505,11 +579,8 @@ Status Ledger::Impl::Close() {
   std::lock_guard commit(commit_mu_);
   Status result;
   if (frontier_.size() > last_checkpoint_size_) {
-    std::vector<LedgerStorage::Op> ops;
     std::string note;
-    ARBITER_RETURN_IF_ERROR(AddCheckpointOps(&ops, &note));
-    result = storage_->Write(ops, true);
-    if (result.ok()) latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
+    result = WriteCheckpoint(true, &note);
   }
   Status sync = storage_->SyncWal();
   return result.ok() ? sync : result;

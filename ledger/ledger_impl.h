@@ -15,6 +15,30 @@
 
 namespace arbiter::ledger {
 
+// Collects the subtree hashes (levels >= 1) that one group commit completes into runs, one
+// per level and span of kRunSpan nodes (spec/ledger-format.md, "Storage layout"). A group
+// completes a contiguous index range at every level, in increasing order, so each run
+// begins its span (a put) or continues what earlier groups stored there (an append).
+class SubtreeRuns {
+ public:
+  void Add(const MerkleFrontier::Node& node, LedgerStorage::Batch* batch);
+  // Puts every pending run into the batch and empties them.
+  void Flush(LedgerStorage::Batch* batch);
+  void Clear();
+
+ private:
+  struct Run {
+    uint64_t first = 0;
+    std::string hashes;
+  };
+  void Put(int level, Run* run, LedgerStorage::Batch* batch);
+  std::vector<Run> levels_;  // [level]
+  std::string key_;
+};
+
+// The hash of subtree (level, index) from the stored value of SubtreeKey(level, index).
+Result<Hash> HashFromSpan(int level, uint64_t index, std::string_view span);
+
 class Ledger::Impl {
  public:
   struct Pending {
@@ -29,12 +53,13 @@ class Ledger::Impl {
   // Reads (any thread).
   uint64_t Size() const { return committed_size_.load(std::memory_order_acquire); }
   Result<StoredEntry> Get(uint64_t seq) const;
+  // The hash of the complete subtree (level, index): level 0 hashes the stored entry,
+  // higher levels come from the stored runs (or the cache).
   Result<Hash> ReadSubtree(int level, uint64_t index) const;
   // Subtree hashes at kCachedLevel and above are kept in memory (1/128 of the leaves), so a
   // proof reads storage only for the few levels below.
   static constexpr int kCachedLevel = 8;
   std::optional<Hash> CachedSubtree(int level, uint64_t index) const;
-  SubtreeReader Reader() const;
   // Runs `compute` twice: first to learn which subtree hashes it reads, then, after one
   // batched read of all of them, for real. Proofs become one MultiGet instead of ~2 log n Gets.
   template <typename T>
@@ -59,9 +84,11 @@ class Ledger::Impl {
   void WriterLoop();
   // Needs commit_mu_. Assigns seqs, writes one batch, fills results (one per pending).
   void CommitGroup(std::vector<Pending>& group, std::vector<Result<Receipt>>* results,
-                   std::vector<LedgerStorage::Op> extra_ops = {});
-  // Needs commit_mu_. Adds the checkpoint of the current frontier to ops.
-  Status AddCheckpointOps(std::vector<LedgerStorage::Op>* ops, std::string* note);
+                   const std::vector<LedgerStorage::Op>& extra_ops = {});
+  // Needs commit_mu_. Adds the checkpoint of the current frontier to the batch.
+  Status AddCheckpoint(LedgerStorage::Batch* batch, std::string* note);
+  // Needs commit_mu_. Signs and writes a checkpoint of the current frontier on its own.
+  Status WriteCheckpoint(bool sync, std::string* note);
   bool CheckpointDueByTime(Clock::time_point now) const;
 
   std::shared_ptr<LedgerStorage> storage_;
@@ -79,6 +106,12 @@ class Ledger::Impl {
   Clock::time_point last_sync_time_;
   bool unsynced_ = false;
   std::atomic<uint64_t> committed_size_{0};
+  // The writer's reusable buffers (guarded by commit_mu_).
+  std::unique_ptr<LedgerStorage::Batch> batch_;
+  SubtreeRuns runs_;
+  std::vector<MerkleFrontier::Node> nodes_;
+  std::string raw_;
+  std::string scratch_key_;
   mutable std::shared_mutex cache_mu_;
   std::vector<std::vector<Hash>> upper_levels_;  // [level - kCachedLevel][index]
   Status LoadUpperLevels(uint64_t size);

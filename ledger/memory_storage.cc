@@ -15,14 +15,54 @@ std::vector<Status> LedgerStorage::MultiGet(const std::vector<std::string>& keys
   return statuses;
 }
 
+Status LedgerStorage::Write(const std::vector<Op>& ops, bool sync) {
+  size_t bytes = 0;
+  for (const auto& op : ops) bytes += op.key.size() + (op.value ? op.value->size() : 0) + 8;
+  std::unique_ptr<Batch> batch = NewBatch(bytes);
+  for (const auto& op : ops) {
+    if (op.value) {
+      batch->Put(op.key, *op.value);
+    } else {
+      batch->Delete(op.key);
+    }
+  }
+  return Write(*batch, sync);
+}
+
 namespace {
+
+class MemoryBatch final : public LedgerStorage::Batch {
+ public:
+  void Put(std::string_view key, std::string_view value) override {
+    ops_.push_back({std::string(key), std::string(value), false});
+  }
+  void Append(std::string_view key, std::string_view value) override {
+    ops_.push_back({std::string(key), std::string(value), true});
+  }
+  void Delete(std::string_view key) override { ops_.push_back({std::string(key), std::nullopt}); }
+  void Clear() override { ops_.clear(); }
+  bool empty() const override { return ops_.empty(); }
+  struct Op {
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete
+    bool append = false;
+  };
+  const std::vector<Op>& ops() const { return ops_; }
+
+ private:
+  std::vector<Op> ops_;
+};
 
 class MemoryStorage final : public LedgerStorage {
  public:
-  Status Write(const std::vector<Op>& ops, bool) override {
+  using LedgerStorage::Write;
+  std::unique_ptr<Batch> NewBatch(size_t) const override { return std::make_unique<MemoryBatch>(); }
+  Status Write(const Batch& batch, bool) override {
     std::unique_lock lock(mu_);
-    for (const auto& op : ops) {
-      if (op.value) {
+    for (const auto& op : static_cast<const MemoryBatch&>(batch).ops()) {
+      if (op.append) {
+        data_[op.key] += *op.value;
+      } else if (op.value) {
         data_[op.key] = *op.value;
       } else {
         data_.erase(op.key);

@@ -5,7 +5,9 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
 #include <arbiter/ledger.h>
@@ -38,6 +40,41 @@ class RocksCursor final : public LedgerStorage::Cursor {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
+// Batch::Append as a RocksDB merge: operands are concatenated in write order.
+class ConcatOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    new_value->clear();
+    if (existing != nullptr) new_value->assign(existing->data(), existing->size());
+    new_value->append(value.data(), value.size());
+    return true;
+  }
+  const char* Name() const override { return "arbiter.Concat"; }
+};
+
+class RocksBatch final : public LedgerStorage::Batch {
+ public:
+  explicit RocksBatch(size_t reserve_bytes) : batch_(reserve_bytes) {}
+  void Put(std::string_view key, std::string_view value) override {
+    batch_.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()))
+        .PermitUncheckedError();
+  }
+  void Append(std::string_view key, std::string_view value) override {
+    batch_.Merge(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size()))
+        .PermitUncheckedError();
+  }
+  void Delete(std::string_view key) override {
+    batch_.Delete(rocksdb::Slice(key.data(), key.size())).PermitUncheckedError();
+  }
+  void Clear() override { batch_.Clear(); }
+  bool empty() const override { return batch_.Count() == 0; }
+  rocksdb::WriteBatch* rocks() const { return &batch_; }
+
+ private:
+  mutable rocksdb::WriteBatch batch_;  // DB::Write takes it non-const but does not change it
+};
+
 class RocksStorage final : public LedgerStorage {
  public:
   RocksStorage(std::unique_ptr<rocksdb::DB> db, bool read_only)
@@ -48,19 +85,16 @@ class RocksStorage final : public LedgerStorage {
     if (!read_only_) db_->Flush(rocksdb::FlushOptions()).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
   }
-  Status Write(const std::vector<Op>& ops, bool sync) override {
+  using LedgerStorage::Write;
+  std::unique_ptr<Batch> NewBatch(size_t reserve_bytes) const override {
+    return std::make_unique<RocksBatch>(reserve_bytes);
+  }
+  Status Write(const Batch& batch, bool sync) override {
     if (read_only_) return Status::FailedPrecondition("ledger is open read-only");
-    rocksdb::WriteBatch batch;
-    for (const auto& op : ops) {
-      if (op.value) {
-        batch.Put(op.key, *op.value);
-      } else {
-        batch.Delete(op.key);
-      }
-    }
     rocksdb::WriteOptions wo;
     wo.sync = sync;
-    return FromRocks(db_->Write(wo, &batch), "ledger write");
+    return FromRocks(db_->Write(wo, static_cast<const RocksBatch&>(batch).rocks()),
+                     "ledger write");
   }
   Status SyncWal() override {
     if (read_only_) return Status::Ok();
@@ -82,6 +116,7 @@ class RocksStorage final : public LedgerStorage {
   std::unique_ptr<Cursor> Seek(std::string_view start) const override {
     rocksdb::ReadOptions ro;
     ro.readahead_size = 1 << 20;
+    ro.fill_cache = false;  // scans (verify, export) would only evict what proofs use
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
     it->Seek(rocksdb::Slice(start.data(), start.size()));
     return std::make_unique<RocksCursor>(std::move(it));
@@ -122,7 +157,23 @@ Result<std::shared_ptr<LedgerStorage>> OpenRocksDbStorage(const std::string& dir
   options.max_background_jobs = 2;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.keep_log_file_num = 2;
+  // The writer appends at the end of each key range ("e/", "t/", "d/" with time-ordered
+  // ids, "m/" overwrites), so each memtable insert starts from where the last one with the
+  // same two-byte prefix went instead of searching the skip list from its head. Hints need
+  // single-threaded memtable writes, which is what the ledger's one writer does anyway.
+  options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(2));
+  options.allow_concurrent_memtable_write = false;
+  options.merge_operator = std::make_shared<ConcatOperator>();
+  // Start the WAL's writeback every 256 KiB as it is written, so a group's fsync finds
+  // most of its bytes already on their way (about +5% durable appends/s in ledger_bench).
+  options.wal_bytes_per_sync = 256 << 10;
   rocksdb::BlockBasedTableOptions table;
+  // Tables are checksummed with XXH3 rather than CRC32C: Debian's RocksDB has only the
+  // portable CRC32C, and verify reads every block. (The WAL always uses CRC32C.)
+  table.checksum = rocksdb::kXXH3;
+  // 16 KiB blocks (default 4): a verify scan pays per-block costs (read, checksum, LZ4
+  // frame) over ~20 entries instead of ~5, and LZ4 compresses larger blocks better.
+  table.block_size = 16 << 10;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.block_cache = rocksdb::NewLRUCache(64 << 20);
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

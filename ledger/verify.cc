@@ -1,5 +1,5 @@
-// Ledger::Verify: re-hashes every entry, checks seq numbers, the hash chain, the stored leaf
-// hashes, every checkpoint's root and signature, and key rotations, stopping at the first
+// Ledger::Verify: re-hashes every entry in one sequential scan, checks seq numbers, the hash
+// chain, every checkpoint's root and signature, and key rotations, stopping at the first
 // problem and naming its sequence number.
 #include <arbiter/ledger.h>
 
@@ -79,8 +79,84 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
   MerkleFrontier frontier;
   Hash prev{};
   std::string prev_time;
+  // Checks every stored checkpoint of tree size `n` against the first n entries (the
+  // frontier). Called once entry n's chain link is checked, so an altered entry n-1 is
+  // named as such rather than as a checkpoint mismatch.
+  auto checkpoints_ok = [&](uint64_t n) {
+    auto bad = [&](std::string problem, uint64_t size) {
+      fail(n - 1, std::move(problem), size);
+      return false;
+    };
+    for (; next_cp < sizes.size() && sizes[next_cp] == n; ++next_cp) {
+      uint64_t size = sizes[next_cp];
+      std::string where = "checkpoint at tree size " + Seq(size);
+      auto note = impl_->CheckpointAt(size);
+      if (!note.ok()) return bad(where + ": " + note.status().message(), size);
+      auto text = OpenNote(*note, trusted);
+      if (!text.ok()) return bad(where + ": " + text.status().message(), size);
+      auto body = ParseCheckpointBody(*text);
+      if (!body.ok()) return bad(where + ": " + body.status().message(), size);
+      if (body->size != size) {
+        return bad(where + " says it is for size " + Seq(body->size), size);
+      }
+      if (body->origin != impl_->origin()) {
+        return bad(where + " has origin '" + body->origin + "', not '" + impl_->origin() + "'", size);
+      }
+      if (body->root != frontier.Root()) {
+        return bad(where + ": its root hash does not match the entries", size);
+      }
+      ++rep.checkpoints;
+    }
+    return true;
+  };
+  // The stored subtree hashes (what proofs are made of), one cursor per level, compared
+  // with the recomputed tree as it completes them. The nodes entry i completes are checked
+  // after entry i+1's chain link, so a changed entry is named as such.
+  struct StoredLevel {
+    std::unique_ptr<LedgerStorage::Cursor> cursor;
+    uint64_t span = UINT64_MAX;  // the span the cursor is on
+    std::string_view hashes;     // its value (valid until the cursor moves)
+  };
+  std::vector<StoredLevel> stored;  // [level]
+  std::vector<MerkleFrontier::Node> completed;
+  auto stored_hashes_ok = [&] {
+    for (const MerkleFrontier::Node& n : completed) {
+      if (n.level == 0) continue;
+      const uint64_t last = ((n.index + 1) << n.level) - 1;  // the entry completing it
+      auto bad = [&](std::string problem) {
+        fail(last, "the stored Merkle hash of entries " + Seq(n.index << n.level) + ".." +
+                       Seq(last) + " (level " + std::to_string(n.level) + ", index " +
+                       Seq(n.index) + ") " + problem);
+        return false;
+      };
+      if (stored.size() <= static_cast<size_t>(n.level)) stored.resize(n.level + 1);
+      StoredLevel& lv = stored[n.level];
+      if (lv.span != n.index / layout::kRunSpan) {
+        std::string key = layout::SubtreeKey(n.level, n.index);
+        if (!lv.cursor) {
+          lv.cursor = storage.Seek(key);
+        } else {
+          lv.cursor->Next();  // a level's spans are met in order
+        }
+        if (!lv.cursor->Valid() || lv.cursor->key() != key) {
+          if (!lv.cursor->status().ok()) return bad("cannot be read: " + lv.cursor->status().ToString());
+          return bad("is missing");
+        }
+        lv.span = n.index / layout::kRunSpan;
+        lv.hashes = lv.cursor->value();
+      }
+      size_t at = (n.index % layout::kRunSpan) * 32;
+      if (lv.hashes.size() % 32 != 0 || lv.hashes.size() < at + 32) return bad("is missing");
+      if (!std::equal(n.hash.begin(), n.hash.end(),
+                      reinterpret_cast<const uint8_t*>(lv.hashes.data() + at))) {
+        return bad("differs from the one recomputed from the entries (proofs through it would "
+                   "not verify)");
+      }
+    }
+    completed.clear();
+    return true;
+  };
   auto entries = storage.Seek(layout::kEntryPrefix);
-  auto leaves = storage.Seek(layout::HashKey(0, 0));
   const uint64_t total = impl_->read_only() ? recorded : limit;
   uint64_t i = 0;
   for (; i < limit && entries->Valid() && entries->key().starts_with(layout::kEntryPrefix);
@@ -93,9 +169,9 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
     std::string_view raw = entries->value();
     auto view = ParseEntry(raw);
     if (!view.ok()) return fail(i, "entry " + Seq(i) + " is malformed: " + view.status().message());
-    if (view->version > kFormatVersion) {
+    if (view->version > kEntryVersion) {
       return fail(i, "entry " + Seq(i) + " has format version " + std::to_string(view->version) +
-                         ", newer than this arbiter supports (" + std::to_string(kFormatVersion) +
+                         ", newer than this arbiter supports (" + std::to_string(kEntryVersion) +
                          ")");
     }
     if (view->seq != i) {
@@ -103,23 +179,25 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
                          " (entries swapped, moved or replaced)");
     }
     Hash leaf = LeafHash(raw);
-    if (!leaves->Valid() || leaves->key() != layout::HashKey(0, i)) {
-      return fail(i, "the stored hash of entry " + Seq(i) + " is missing");
-    }
-    std::string_view stored = leaves->value();
-    if (stored.size() != 32 || !std::equal(leaf.begin(), leaf.end(),
-                                           reinterpret_cast<const uint8_t*>(stored.data()))) {
-      return fail(i, "entry " + Seq(i) +
-                         " was altered: its hash differs from the one stored when it was appended");
-    }
-    leaves->Next();
     if (view->prev != prev) {
-      // Entry i-1's bytes match its stored hash but not what entry i recorded when it was
-      // appended: entry i-1 was rewritten together with its stored hash.
       if (i == 0) return fail(0, "entry 0 must have an all-zero prev hash");
-      return fail(i - 1, "hash chain broken: entry " + Seq(i) + " records a different hash for entry " +
-                             Seq(i - 1) + " (entry " + Seq(i - 1) + " was rewritten)");
+      // Entry i records the hash entry i-1 had when i was appended. Either entry i-1 changed
+      // since, or entry i's own prev field did; in the second case entry i+1 no longer
+      // records entry i's hash either.
+      entries->Next();
+      std::optional<EntryView> next;
+      if (entries->Valid() && entries->key() == layout::EntryKey(i + 1)) {
+        if (auto v = ParseEntry(entries->value()); v.ok()) next = *v;
+      }
+      if (next && next->prev != leaf) {
+        return fail(i, "entry " + Seq(i) + " was altered: its prev hash is not entry " +
+                           Seq(i - 1) + "'s, and entry " + Seq(i + 1) +
+                           " records a different hash for it");
+      }
+      return fail(i - 1, "entry " + Seq(i - 1) + " was altered: hash chain broken (entry " +
+                             Seq(i) + " records a different hash for it)");
     }
+    if (!checkpoints_ok(i) || !stored_hashes_ok()) return rep;
     if (view->time < prev_time) {
       return fail(i, "entry " + Seq(i) + "'s time " + std::string(view->time) +
                          " is before entry " + Seq(i - 1) + "'s");
@@ -136,34 +214,13 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
       Status st = ApplyKeyRotation(view->payload, impl_->origin(), &trusted);
       if (!st.ok()) return fail(i, "entry " + Seq(i) + ": " + st.message());
     }
-    frontier.Append(leaf);
+    frontier.Append(leaf, &completed);
     prev = leaf;
     prev_time.assign(view->time);
-
-    for (; next_cp < sizes.size() && sizes[next_cp] == i + 1; ++next_cp) {
-      uint64_t size = sizes[next_cp];
-      std::string where = "checkpoint at tree size " + Seq(size);
-      auto note = impl_->CheckpointAt(size);
-      if (!note.ok()) return fail(i, where + ": " + note.status().message(), size);
-      auto text = OpenNote(*note, trusted);
-      if (!text.ok()) return fail(i, where + ": " + text.status().message(), size);
-      auto body = ParseCheckpointBody(*text);
-      if (!body.ok()) return fail(i, where + ": " + body.status().message(), size);
-      if (body->size != size) {
-        return fail(i, where + " says it is for size " + Seq(body->size), size);
-      }
-      if (body->origin != impl_->origin()) {
-        return fail(i, where + " has origin '" + body->origin + "', not '" + impl_->origin() + "'",
-                    size);
-      }
-      if (body->root != frontier.Root()) {
-        return fail(i, where + ": its root hash does not match the entries", size);
-      }
-      ++rep.checkpoints;
-    }
     if (options.progress && (i & 0xffff) == 0xffff) options.progress(i + 1, total);
   }
   if (!entries->status().ok()) return fail(i, entries->status().ToString());
+  if (i > 0 && (!checkpoints_ok(i) || !stored_hashes_ok())) return rep;
   rep.entries = i;
   if (options.progress) options.progress(i, total);
   if (next_cp < sizes.size()) {

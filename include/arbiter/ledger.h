@@ -24,8 +24,13 @@
 
 namespace arbiter::ledger {
 
-// The ledger format version this build writes and the newest it reads.
-inline constexpr int kFormatVersion = 1;
+// The ledger's storage format version (the `m/format` marker: key layout and what is
+// stored) that this build writes and the newest it reads.
+inline constexpr int kFormatVersion = 2;
+// The entry encoding version (each entry's "v" field) that this build writes and the
+// newest it reads. Independent of kFormatVersion: entry bytes, hence every hash, proof and
+// checkpoint, are the same in both storage formats.
+inline constexpr int kEntryVersion = 1;
 
 using Hash = std::array<uint8_t, 32>;
 
@@ -186,6 +191,20 @@ class LedgerStorage {
     std::string key;
     std::optional<std::string> value;  // nullopt: delete
   };
+  // Puts and deletes that Write applies atomically. Made by NewBatch of the storage that
+  // writes it; the data is copied in, so arguments need not outlive the call. Not
+  // thread-safe.
+  class Batch {
+   public:
+    virtual ~Batch() = default;
+    virtual void Put(std::string_view key, std::string_view value) = 0;
+    // Appends `value` to the key's stored value (a Put when there is none).
+    virtual void Append(std::string_view key, std::string_view value) = 0;
+    virtual void Delete(std::string_view key) = 0;
+    // Empties the batch, keeping its memory for reuse.
+    virtual void Clear() = 0;
+    virtual bool empty() const = 0;
+  };
   class Cursor {
    public:
     virtual ~Cursor() = default;
@@ -196,8 +215,13 @@ class LedgerStorage {
     virtual Status status() const = 0;
   };
   virtual ~LedgerStorage() = default;
-  // Applies all ops atomically; with sync, returns only after they are durable.
-  virtual Status Write(const std::vector<Op>& ops, bool sync) = 0;
+  // An empty batch with room for about `reserve_bytes` of keys and values.
+  virtual std::unique_ptr<Batch> NewBatch(size_t reserve_bytes) const = 0;
+  // Applies `batch` (from this storage's NewBatch) atomically; with sync, returns only
+  // after it is durable. The batch is left as it was.
+  virtual Status Write(const Batch& batch, bool sync) = 0;
+  // The same for a list of ops (tests and one-off writes).
+  Status Write(const std::vector<Op>& ops, bool sync);
   virtual Status SyncWal() = 0;
   // NotFound when absent.
   virtual Status Get(std::string_view key, std::string* value) const = 0;

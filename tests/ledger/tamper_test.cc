@@ -62,20 +62,99 @@ TEST_CASE("tamper: one flipped byte in an entry") {
     INFO(report.Summary());
     CHECK_FALSE(report.ok);
     CHECK(report.bad_seq == std::optional<uint64_t>(7));
+    CHECK(report.bad_checkpoint_size == std::nullopt);
   }
 }
 
-TEST_CASE("tamper: an entry rewritten together with its stored hash") {
+TEST_CASE("tamper: one flipped byte in the last entry a checkpoint covers") {
+  auto storage = BuildLedger();
+  std::string raw = Read(*storage, layout::EntryKey(9));
+  raw[30] ^= 0x01;
+  Put(*storage, layout::EntryKey(9), raw);
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(9));
+  CHECK_THAT(report.problem, Catch::Contains("entry 9 was altered"));
+}
+
+// Recomputes every stored subtree hash from the stored entries, as a tamperer who rewrote
+// entries would, so that proofs agree with the rewritten entries.
+void RewriteStoredHashes(LedgerStorage& s) {
+  std::vector<Hash> leaves;
+  for (auto c = s.Seek(layout::kEntryPrefix); c->Valid() && c->key().starts_with(layout::kEntryPrefix);
+       c->Next()) {
+    leaves.push_back(LeafHash(c->value()));
+  }
+  std::vector<std::pair<std::string, std::string>> runs;
+  for (auto c = s.Seek(layout::kSubtreePrefix);
+       c->Valid() && c->key().starts_with(layout::kSubtreePrefix); c->Next()) {
+    int level = static_cast<uint8_t>(c->key()[2]);
+    uint64_t first = layout::GetBE64(c->key().substr(3)) * layout::kRunSpan;
+    std::string value;
+    for (uint64_t i = first; i < first + c->value().size() / 32; ++i) {
+      Hash h = RootFromLeafHashes(std::span(leaves).subspan(i << level, uint64_t{1} << level));
+      value.append(h.begin(), h.end());
+    }
+    CHECK(value.size() == c->value().size());
+    runs.emplace_back(std::string(c->key()), value);
+  }
+  CHECK(runs.size() > 0);
+  for (const auto& [key, value] : runs) Put(s, key, value);
+}
+
+TEST_CASE("tamper: an entry rewritten together with every stored hash above it") {
   auto storage = BuildLedger();
   std::string raw = Read(*storage, layout::EntryKey(7));
   raw.replace(raw.find("\"allow\""), 7, "\"deny\"");
   Put(*storage, layout::EntryKey(7), raw);
-  Hash h = LeafHash(raw);
-  Put(*storage, layout::HashKey(0, 7), std::string(h.begin(), h.end()));
+  RewriteStoredHashes(*storage);
   auto report = VerifyStorage(storage);
   INFO(report.Summary());
   CHECK_FALSE(report.ok);
   CHECK(report.bad_seq == std::optional<uint64_t>(7));
+  CHECK_THAT(report.problem, Catch::Contains("entry 7 was altered"));
+}
+
+TEST_CASE("tamper: a stored subtree hash changed (the entries intact)") {
+  for (int level : {1, 2, 3}) {
+    auto storage = BuildLedger();
+    // The subtree of entries 4..7 at level 2 (index 1), 6..7 at level 1 (index 3), 0..7 at
+    // level 3 (index 0): each is completed by entry 7.
+    uint64_t index = 7 >> level;
+    std::string key = layout::SubtreeKey(level, index);
+    std::string span = Read(*storage, key);
+    span[index * 32 + 5] ^= 0x20;
+    Put(*storage, key, span);
+    auto report = VerifyStorage(storage);
+    INFO(report.Summary());
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(7));
+    CHECK_THAT(report.problem, Catch::Contains("stored Merkle hash of entries"));
+  }
+}
+
+TEST_CASE("tamper: a stored subtree hash deleted") {
+  auto storage = BuildLedger();
+  Delete(*storage, layout::SubtreeKey(2, 0));  // entries 0..3, 4..7, ...
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(3));
+  CHECK_THAT(report.problem, Catch::Contains("missing"));
+}
+
+TEST_CASE("tamper: only the prev field of an entry changed") {
+  auto storage = BuildLedger();
+  std::string raw = Read(*storage, layout::EntryKey(7));
+  size_t prev = raw.find("\"prev\":\"") + 8;
+  raw[prev] = raw[prev] == 'a' ? 'b' : 'a';
+  Put(*storage, layout::EntryKey(7), raw);
+  auto report = VerifyStorage(storage);
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(7));
+  CHECK_THAT(report.problem, Catch::Contains("entry 7 was altered"));
 }
 
 TEST_CASE("tamper: a deleted entry") {
@@ -102,10 +181,7 @@ TEST_CASE("tamper: two entries swapped") {
 
 TEST_CASE("tamper: a truncated tail") {
   auto storage = BuildLedger();
-  for (uint64_t seq = 17; seq < 20; ++seq) {
-    Delete(*storage, layout::EntryKey(seq));
-    Delete(*storage, layout::HashKey(0, seq));
-  }
+  for (uint64_t seq = 17; seq < 20; ++seq) Delete(*storage, layout::EntryKey(seq));
   auto report = VerifyStorage(storage);
   INFO(report.Summary());
   CHECK_FALSE(report.ok);
