@@ -35,8 +35,8 @@ inline std::string BE64(uint64_t v) {
   return s;
 }
 inline std::string EntryKey(uint64_t seq) { return std::string(kEntryPrefix) + BE64(seq); }
-// Subtree hashes per stored value (8 KiB). A group commit puts the hashes it completes in a
-// span, or appends them when the span was begun by an earlier group.
+// Subtree hashes per stored value (2 KiB; a proof reads one value per level). A group commit
+// puts the hashes it completes in a span, or appends them when an earlier group began it.
 inline constexpr uint64_t kRunSpan = 64;
 // The key of the span holding subtree (level, index).
 inline std::string SubtreeKey(int level, uint64_t index) {

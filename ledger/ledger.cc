@@ -177,7 +177,8 @@ Status Ledger::Impl::LoadUpperLevels(uint64_t size) {
       std::string_view run = cursor->value();
       if (cursor->key().size() != layout::kSubtreeKeySize ||
           hashes.size() % layout::kRunSpan != 0 ||
-          layout::GetBE64(cursor->key().substr(prefix.size())) != hashes.size() / layout::kRunSpan ||
+          layout::GetBE64(cursor->key().substr(prefix.size())) !=
+              hashes.size() / layout::kRunSpan ||
           run.empty() || run.size() % 32 != 0 || run.size() > layout::kRunSpan * 32) {
         break;  // a gap or damage: leave the rest to storage reads (and verify)
       }

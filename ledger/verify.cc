@@ -100,7 +100,8 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
         return bad(where + " says it is for size " + Seq(body->size), size);
       }
       if (body->origin != impl_->origin()) {
-        return bad(where + " has origin '" + body->origin + "', not '" + impl_->origin() + "'", size);
+        return bad(where + " has origin '" + body->origin + "', not '" + impl_->origin() + "'",
+                   size);
       }
       if (body->root != frontier.Root()) {
         return bad(where + ": its root hash does not match the entries", size);
@@ -139,7 +140,9 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
           lv.cursor->Next();  // a level's spans are met in order
         }
         if (!lv.cursor->Valid() || lv.cursor->key() != key) {
-          if (!lv.cursor->status().ok()) return bad("cannot be read: " + lv.cursor->status().ToString());
+          if (!lv.cursor->status().ok()) {
+            return bad("cannot be read: " + lv.cursor->status().ToString());
+          }
           return bad("is missing");
         }
         lv.span = n.index / layout::kRunSpan;

@@ -265,7 +265,8 @@ int main(int argc, char** argv) {
   }
   std::sort(wall_rates.begin(), wall_rates.end());
   std::sort(cpu_rates.begin(), cpu_rates.end());
-  fmt::print("verify (1 thread, median of 3): {:.0f} entries/s wall, {:.0f} entries per CPU-second ({})\n",
+  fmt::print("verify (1 thread, median of 3): {:.0f} entries/s wall, {:.0f} entries per "
+             "CPU-second ({})\n",
              wall_rates[1], cpu_rates[1], report.Summary());
   vo.deep = true;
   auto start = Clock::now();

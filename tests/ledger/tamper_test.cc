@@ -82,8 +82,8 @@ TEST_CASE("tamper: one flipped byte in the last entry a checkpoint covers") {
 // entries would, so that proofs agree with the rewritten entries.
 void RewriteStoredHashes(LedgerStorage& s) {
   std::vector<Hash> leaves;
-  for (auto c = s.Seek(layout::kEntryPrefix); c->Valid() && c->key().starts_with(layout::kEntryPrefix);
-       c->Next()) {
+  for (auto c = s.Seek(layout::kEntryPrefix);
+       c->Valid() && c->key().starts_with(layout::kEntryPrefix); c->Next()) {
     leaves.push_back(LeafHash(c->value()));
   }
   std::vector<std::pair<std::string, std::string>> runs;
