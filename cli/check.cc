@@ -5,13 +5,14 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/policy_source.h"
 #include "dsl/frontend.h"
 
 namespace arbiter::cli {
 namespace {
 
 struct CheckFlags {
-  std::string schema;
+  std::vector<std::string> schemas;
   std::string format = "text";
   std::vector<std::string> paths;
 };
@@ -20,14 +21,16 @@ std::function<int()> SetupCheck(CLI::App& parent) {
   auto flags = std::make_shared<CheckFlags>();
   CLI::App* cmd = parent.add_subcommand(
       "check", "Parse and check policy files or folders (every *.arbiter below a folder)");
-  cmd->add_option("--schema", flags->schema, "Schema file (.arbiterschema) to check against")
-      ->check(CLI::ExistingFile);
+  AddSchemaOption(cmd, &flags->schemas, "Schema file (.arbiterschema) to check against");
   cmd->add_option("--format", flags->format, "Diagnostics as text (stderr) or json (stdout)")
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("paths", flags->paths, "Policy files or folders")->required();
   return [flags] {
     dsl::FrontendOptions options;
-    if (!flags->schema.empty()) options.schema_path = flags->schema;
+    auto schema = LoadSchemas(flags->schemas);
+    if (!schema) return kExitFailure;
+    options.schema_path = schema->path;
+    options.schema_text = schema->text;
     dsl::FrontendResult result = dsl::LoadPolicyFiles(flags->paths, options);
     const dsl::SourceSet& sources = *result.policies.sources;
     if (flags->format == "json") {

@@ -9,12 +9,12 @@ namespace {
 
 struct DisasmFlags {
   std::vector<std::string> inputs;
-  std::string schema;
+  std::vector<std::string> schemas;
 };
 
 int RunDisasm(const DisasmFlags& f) {
   PolicySourceFlags source;
-  source.schema = f.schema;
+  source.schemas = f.schemas;
   // One argument that is a bundle file (it starts with the bundle magic) is loaded; anything
   // else is compiled as policy files or folders.
   if (f.inputs.size() == 1) {
@@ -38,7 +38,7 @@ std::function<int()> SetupDisasm(CLI::App& parent) {
   auto flags = std::make_shared<DisasmFlags>();
   CLI::App* cmd = parent.add_subcommand("disasm", "Print the bytecode with rule ids and source lines");
   cmd->add_option("inputs", flags->inputs, "A bundle file, or policy files/folders")->required();
-  cmd->add_option("--schema", flags->schema, "A schema file (when compiling)");
+  AddSchemaOption(cmd, &flags->schemas, "A schema file (when compiling)");
   return [flags] { return RunDisasm(*flags); };
 }
 

@@ -5,12 +5,34 @@
 #include <iostream>
 #include <sstream>
 
+#include "dsl/schema_merge.h"
+
 namespace arbiter::cli {
+
+std::optional<SchemaSource> LoadSchemas(const std::vector<std::string>& files) {
+  SchemaSource source;
+  if (files.size() == 1) source.path = files[0];
+  if (files.size() > 1) {
+    auto merged = dsl::MergeSchemaFiles(files);
+    if (!merged.ok()) {
+      std::fprintf(stderr, "error: %s\n", merged.status().message().c_str());
+      return std::nullopt;
+    }
+    source.text = std::move(merged).value();
+  }
+  return source;
+}
+
+void AddSchemaOption(CLI::App* cmd, std::vector<std::string>* files, const std::string& help) {
+  cmd->add_option("--schema", *files, help + "; repeat it to merge several")
+      ->allow_extra_args(false)
+      ->check(CLI::ExistingFile);
+}
 
 void PolicySourceFlags::Add(CLI::App* cmd, bool with_bundle) {
   cmd->add_option("-p,--policy", paths, "Policy files or folders (*.arbiter)");
   if (with_bundle) cmd->add_option("-b,--bundle", bundle, "A compiled bundle (arbiter build)");
-  cmd->add_option("--schema", schema, "A schema file for type checking");
+  AddSchemaOption(cmd, &schemas, "A schema file for type checking");
 }
 
 std::optional<Engine> PolicySourceFlags::Load() const {
@@ -31,7 +53,10 @@ std::optional<Engine> PolicySourceFlags::Load() const {
     return std::nullopt;
   }
   CompileOptions options;
-  if (!schema.empty()) options.schema_path = schema;
+  auto schema = LoadSchemas(schemas);
+  if (!schema) return std::nullopt;
+  options.schema_path = schema->path;
+  options.schema_text = schema->text;
   CompileResult result = Engine::Compile(paths, options);
   std::string diagnostics = result.FormattedDiagnostics();
   if (!diagnostics.empty()) std::fputs(diagnostics.c_str(), stderr);

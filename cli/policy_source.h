@@ -13,10 +13,20 @@
 
 namespace arbiter::cli {
 
+// The schema to compile against: one --schema file as is, several merged into one text.
+struct SchemaSource {
+  std::optional<std::string> path;
+  std::optional<std::string> text;
+};
+// nullopt after printing the error (an unreadable file, or files that conflict).
+std::optional<SchemaSource> LoadSchemas(const std::vector<std::string>& files);
+// Adds a repeatable --schema FILE to `cmd` (`--schema a --schema b`: packs checked together).
+void AddSchemaOption(CLI::App* cmd, std::vector<std::string>* files, const std::string& help);
+
 struct PolicySourceFlags {
   std::vector<std::string> paths;
   std::string bundle;
-  std::string schema;
+  std::vector<std::string> schemas;
 
   // Adds -p/--policy, and optionally -b/--bundle and --schema, to `cmd`.
   void Add(CLI::App* cmd, bool with_bundle = true);

@@ -26,7 +26,7 @@ struct PolicyState {
 struct PolicyFiles {
   std::vector<std::string> policy_paths;  // files or folders of *.arbiter
   std::string bundle_path;                // or a compiled bundle
-  std::vector<std::string> schema_paths;  // optional; several are merged (MergeSchemaFiles)
+  std::vector<std::string> schema_paths;  // optional; several are merged (dsl::MergeSchemaFiles)
   std::vector<std::string> data_paths;    // entity JSON files, merged
 };
 
@@ -50,12 +50,6 @@ Result<EntityStore> LoadEntityFiles(const std::vector<std::string>& paths);
 // The same merge, as the text of one JSON array of entities.
 Result<std::string> MergeEntityFiles(const std::vector<std::string>& paths);
 
-// Several schema files merged into one schema text, for packs loaded together. Each file must
-// be a valid schema on its own. An entity type declared in several files gets the union of
-// their parents and attributes; an attribute, or an action, declared in several files must be
-// declared the same way in each (same type and optionality; same subject types, resource types
-// and context), otherwise the merge fails with InvalidArgument naming both declarations.
-Result<std::string> MergeSchemaFiles(const std::vector<std::string>& paths);
 
 // [{path,line,column,end_line,end_column,severity,code,message}] as the playground shows them.
 nlohmann::json DiagnosticsJson(const std::vector<Diagnostic>& diagnostics);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon/policy_state.h"
+#include "dsl/schema_merge.h"
 #include "policytest/runner.h"
 #include "temp_dir.h"
 
@@ -41,7 +42,7 @@ TEST_CASE("merged schemas: an entity type gets the attributes and parents of eve
             "entity User in [Role] { email: String, \"suspended\"?: Bool };\n"
             "action deploy appliesTo { subject: [User], resource: [Team], context: {} };\n"
             "action \"read file\" appliesTo { subject: [User], resource: [Team] };\n");
-  auto merged = daemon::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
+  auto merged = dsl::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
   INFO(merged.status().message());
   REQUIRE(merged.ok());
   INFO(*merged);
@@ -69,7 +70,7 @@ TEST_CASE("merged schemas: an attribute declared with two different types is a c
   TempDir dir;
   dir.Write("a.arbiterschema", "entity Model { provider: String };\n");
   dir.Write("b.arbiterschema", "entity Provider;\nentity Model { provider: Provider };\n");
-  auto merged = daemon::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
+  auto merged = dsl::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
   REQUIRE_FALSE(merged.ok());
   std::string message = merged.status().message();
   INFO(message);
@@ -84,7 +85,7 @@ TEST_CASE("merged schemas: optional in one file and required in another is a con
   TempDir dir;
   dir.Write("a.arbiterschema", "entity Model { card?: String };\n");
   dir.Write("b.arbiterschema", "entity Model { card: String };\n");
-  auto merged = daemon::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
+  auto merged = dsl::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
   REQUIRE_FALSE(merged.ok());
   CHECK(merged.status().message().find("`card?: String`") != std::string::npos);
 }
@@ -98,7 +99,7 @@ TEST_CASE("merged schemas: one action name declared two ways is a conflict") {
       "b.arbiterschema",
       "entity User;\nentity Doc;\n"
       "action read appliesTo { subject: [User], resource: [Doc], context: { mfa: Bool } };\n");
-  auto merged = daemon::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
+  auto merged = dsl::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
   REQUIRE_FALSE(merged.ok());
   std::string message = merged.status().message();
   INFO(message);
@@ -112,11 +113,11 @@ TEST_CASE("merged schemas: each file must be valid on its own") {
   TempDir dir;
   dir.Write("a.arbiterschema", "entity User;\n");
   dir.Write("b.arbiterschema", "entity Doc { owner: User };\n");  // User is declared in a only
-  auto merged = daemon::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
+  auto merged = dsl::MergeSchemaFiles({dir / "a.arbiterschema", dir / "b.arbiterschema"});
   REQUIRE_FALSE(merged.ok());
   CHECK(merged.status().message().find(dir / "b.arbiterschema:1:21: error[E0402]") !=
         std::string::npos);
-  CHECK_FALSE(daemon::MergeSchemaFiles({dir / "missing.arbiterschema"}).ok());
+  CHECK_FALSE(dsl::MergeSchemaFiles({dir / "missing.arbiterschema"}).ok());
 }
 
 TEST_CASE("the daemon's loader merges several schemas and refuses conflicting ones") {
@@ -253,7 +254,7 @@ TEST_CASE("together, every pack's tests pass with the same outcome as alone") {
                      ReadFile(entry.path()));
     }
   }
-  auto schema = daemon::MergeSchemaFiles(files.schema_paths);
+  auto schema = dsl::MergeSchemaFiles(files.schema_paths);
   REQUIRE(schema.ok());
   combined.Write("schema.arbiterschema", *schema);
   auto entities = daemon::MergeEntityFiles(files.data_paths);
