@@ -193,24 +193,6 @@ class Canonicalizer {
     return true;
   }
 
-  void AppendUtf8(uint32_t cp) {
-    if (cp < 0x80) {
-      scratch_.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      scratch_.push_back(static_cast<char>(0xC0 | cp >> 6));
-      scratch_.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      scratch_.push_back(static_cast<char>(0xE0 | cp >> 12));
-      scratch_.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      scratch_.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      scratch_.push_back(static_cast<char>(0xF0 | cp >> 18));
-      scratch_.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      scratch_.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      scratch_.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-
   void String() {
     size_t start = ++pos_;  // past the opening quote
     pos_ += PlainJsonRun(text_.substr(pos_));
@@ -258,7 +240,7 @@ class Canonicalizer {
             if (!ReadHex4(&low) || low < 0xDC00 || low > 0xDFFF) return void(Invalid());
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
           }
-          AppendUtf8(cp);
+          AppendUtf8(&scratch_, cp);
           break;
         }
         default: return void(Invalid());

@@ -1,6 +1,7 @@
 #include "engine/json_reader.h"
 
 #include "common/json_string.h"
+#include "common/utf8.h"
 
 namespace arbiter::engine {
 
@@ -111,24 +112,6 @@ class Reader {
     out->type = JsonNode::kNumber;
     out->text.assign(s_.substr(start, i_ - start));
     return Status::Ok();
-  }
-
-  static void AppendUtf8(std::string* out, uint32_t cp) {
-    if (cp < 0x80) {
-      *out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      *out += static_cast<char>(0xc0 | (cp >> 6));
-      *out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      *out += static_cast<char>(0xe0 | (cp >> 12));
-      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      *out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-      *out += static_cast<char>(0xf0 | (cp >> 18));
-      *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      *out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
   }
 
   bool Hex4(uint32_t* out) {

@@ -13,7 +13,7 @@ namespace arbiter::recorder {
 namespace {
 
 // The reference construction, through nlohmann: used for what the fast path leaves alone
-// (non-integer numbers, repeated keys, explained decisions) and to report bad input.
+// (non-integer numbers, repeated keys, text that is not UTF-8) and to report bad input.
 Result<ledger::Record> MakeDecisionRecordSlow(const Decision& decision, std::string_view request_json,
                                               const DecisionRecordOptions& options) {
   nlohmann::json request = nlohmann::json::parse(request_json, nullptr, false);

@@ -42,3 +42,12 @@ TEST_CASE("JSON strings: quotes, backslashes and control characters are escaped"
   arbiter::AppendJsonString(&out, "");
   CHECK(out == "\"\"");
 }
+
+TEST_CASE("UTF-8: code points are encoded in one to four bytes") {
+  std::string out;
+  for (uint32_t cp : {0x41u, 0x7Fu, 0xE9u, 0x7FFu, 0x20ACu, 0xFFFFu, 0x1F600u, 0x10FFFFu}) {
+    arbiter::AppendUtf8(&out, cp);
+  }
+  CHECK(out == "A\x7f\xc3\xa9\xdf\xbf\xe2\x82\xac\xef\xbf\xbf\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf");
+  CHECK(IsValidUtf8(out));
+}
