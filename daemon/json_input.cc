@@ -47,7 +47,7 @@ int JsonNestingDepth(std::string_view text, int limit) {
   return deepest;
 }
 
-bool ParseJsonText(std::string_view text, nlohmann::json* out, JsonInputError* error) {
+bool CheckJsonText(std::string_view text, JsonInputError* error) {
   size_t bad = 0;
   if (!IsValidUtf8(text, &bad)) {
     *error = {400, "invalid_utf8", fmt::format("body is not valid UTF-8 (byte offset {})", bad)};
@@ -58,6 +58,23 @@ bool ParseJsonText(std::string_view text, nlohmann::json* out, JsonInputError* e
               fmt::format("JSON nests deeper than the limit of {} levels", kMaxJsonDepth)};
     return false;
   }
+  return true;
+}
+
+bool CheckJsonBody(std::string_view content_type, std::string_view body, JsonInputError* error) {
+  if (!IsJsonContentType(content_type)) {
+    *error = {415, "unsupported_media_type",
+              content_type.empty()
+                  ? std::string("Content-Type must be application/json")
+                  : fmt::format("Content-Type must be application/json, not '{}'", content_type)};
+    return false;
+  }
+  return CheckJsonText(body, error);
+}
+
+namespace {
+
+bool Parse(std::string_view text, nlohmann::json* out, JsonInputError* error) {
   try {
     *out = nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::exception& e) {
@@ -67,16 +84,15 @@ bool ParseJsonText(std::string_view text, nlohmann::json* out, JsonInputError* e
   return true;
 }
 
+}  // namespace
+
+bool ParseJsonText(std::string_view text, nlohmann::json* out, JsonInputError* error) {
+  return CheckJsonText(text, error) && Parse(text, out, error);
+}
+
 bool ParseJsonBody(std::string_view content_type, std::string_view body, nlohmann::json* out,
                    JsonInputError* error) {
-  if (!IsJsonContentType(content_type)) {
-    *error = {415, "unsupported_media_type",
-              content_type.empty()
-                  ? std::string("Content-Type must be application/json")
-                  : fmt::format("Content-Type must be application/json, not '{}'", content_type)};
-    return false;
-  }
-  return ParseJsonText(body, out, error);
+  return CheckJsonBody(content_type, body, error) && Parse(body, out, error);
 }
 
 }  // namespace arbiter::daemon

@@ -29,7 +29,13 @@ bool IsJsonContentType(std::string_view content_type);
 // The deepest nesting of [ and { outside strings; stops counting once past `limit`.
 int JsonNestingDepth(std::string_view text, int limit);
 
-// Content type, UTF-8, depth and syntax in that order; on success *out holds the value.
+// Content type, UTF-8 and depth in that order: every check but the syntax. Bodies that pass
+// may be read by any JSON parser without risk to its stack.
+bool CheckJsonBody(std::string_view content_type, std::string_view body, JsonInputError* error);
+// UTF-8 and depth.
+bool CheckJsonText(std::string_view text, JsonInputError* error);
+
+// CheckJsonBody, then the syntax; on success *out holds the value.
 // Never throws.
 bool ParseJsonBody(std::string_view content_type, std::string_view body, nlohmann::json* out,
                    JsonInputError* error);

@@ -40,8 +40,6 @@ struct DecisionService::Decided {
   // The response without the receipt and the closing brace(s): for kNative the `arbiter
   // eval` JSON, for kAuthZen {"decision":B,"context":{"reasons":..,"bundle":..
   std::string prefix;
-  std::string bundle;
-  Clock::time_point appended;
 };
 
 namespace {
@@ -175,7 +173,6 @@ bool DecisionService::DecideParsed(const PolicyState& state, const Request& requ
     return false;
   }
   out->allow = decision.allow;
-  out->bundle = std::string(decision.bundle);
   out->prefix.clear();
   if (answer == Answer::kNative) {
     decision.AppendJson(&out->prefix);
@@ -204,13 +201,17 @@ bool DecisionService::DecideParsed(const PolicyState& state, const Request& requ
 
 bool DecisionService::DecideBody(HttpRequest& req, Reply& reply, const PolicyState* state,
                                  bool explain, Answer answer, Decided* out) const {
-  // Fast path: a body that is clean JSON text and parses as a complete request is decided
-  // straight from its text, with no JSON DOM.
   std::string_view body = req.body();
-  if (state && IsJsonContentType(Sv(req[http::field::content_type])) && IsValidUtf8(body) &&
-      JsonNestingDepth(body, kMaxJsonDepth) <= kMaxJsonDepth) {
+  JsonInputError input_error;
+  if (!CheckJsonBody(Sv(req[http::field::content_type]), body, &input_error)) {
+    reply(ErrorResponse(input_error.status, input_error.code, input_error.message));
+    return false;
+  }
+  // Fast path: a body that parses as a complete request is decided straight from its text,
+  // with no JSON DOM. Ids may be empty for the engine, not for AuthZEN
+  // (CheckEvaluationShape), so such a body takes the DOM path and gets its message there.
+  if (state) {
     auto parsed = Request::FromJson(body, "request");
-    // Ids may be empty for the engine, not for AuthZEN (CheckEvaluationShape says why).
     if (parsed.ok() && !parsed->subject().id.empty() && !parsed->resource().id.empty()) {
       std::string error;
       if (DecideParsed(*state, *parsed, body, explain, answer, out, &error)) return true;
@@ -234,8 +235,7 @@ bool DecisionService::DecideBody(HttpRequest& req, Reply& reply, const PolicySta
 }
 
 void DecisionService::Record(Decided& decided, std::function<void(Result<ledger::Receipt>)> done) {
-  decided.appended = Clock::now();
-  auto appended = decided.appended;
+  auto appended = Clock::now();
   ledger_->AppendAsync(std::move(decided.record), [this, appended, done = std::move(done)](
                                                       Result<ledger::Receipt> r) mutable {
     // On the ledger's writer thread, which every decision waits for: only the group-size
@@ -396,7 +396,7 @@ void DecisionService::HandleDecide(HttpRequest& req, Reply reply) {
           {"reasons", nlohmann::json::array()},
           {"obligations", nlohmann::json::array()},
           {"errors", {{{"rule", ""}, {"message", message}}}},
-          {"bundle", decided->bundle},
+          {"bundle", decided->state->engine.digest()},  // the bundle that decided
           {"receipt", nullptr},
           {"error", {{"status", 503}, {"code", "ledger_unavailable"}, {"message", message}}}};
       return reply(JsonResponse(503, res));
