@@ -41,7 +41,7 @@ void Agrees(std::string_view text) {
   }
 }
 
-CanonicalJsonResult Result(std::string_view text) {
+CanonicalJsonResult Outcome(std::string_view text) {
   std::string out;
   return CanonicalizeJson(text, &out);
 }
@@ -62,7 +62,7 @@ TEST_CASE("canonical JSON: sorted keys, no whitespace, nlohmann's escapes") {
            R"(18446744073709551615)", R"({"b":1,"a":{"d":[{"f":1,"e":2}],"c":"\t"}})",
            "\t[ 1 ,\r\n 2 ]\n", R"({"key\u0000":1,"key":2})", R"({"a":"\u2028\u2029"})"}) {
     Agrees(text);
-    CHECK(Result(text) == CanonicalJsonResult::kOk);
+    CHECK(Outcome(text) == CanonicalJsonResult::kOk);
   }
 }
 
@@ -71,15 +71,15 @@ TEST_CASE("canonical JSON: what it leaves to nlohmann") {
                            R"(18446744073709551616)", R"(-9223372036854775809)",
                            R"({"a":1,"a":2})", "\xEF\xBB\xBF{}"}) {
     INFO(text);
-    CHECK(Result(text) == CanonicalJsonResult::kUnsupported);
+    CHECK(Outcome(text) == CanonicalJsonResult::kUnsupported);
     Agrees(text);
   }
   std::string deep(arbiter::kMaxCanonicalDepth + 1, '[');
   deep += std::string(arbiter::kMaxCanonicalDepth + 1, ']');
-  CHECK(Result(deep) == CanonicalJsonResult::kUnsupported);
+  CHECK(Outcome(deep) == CanonicalJsonResult::kUnsupported);
   std::string ok_depth(arbiter::kMaxCanonicalDepth, '[');
   ok_depth += std::string(arbiter::kMaxCanonicalDepth, ']');
-  CHECK(Result(ok_depth) == CanonicalJsonResult::kOk);
+  CHECK(Outcome(ok_depth) == CanonicalJsonResult::kOk);
 }
 
 TEST_CASE("canonical JSON: invalid input is refused, never rewritten") {
@@ -96,7 +96,7 @@ TEST_CASE("canonical JSON: invalid input is refused, never rewritten") {
                            std::string("{} x"), std::string("[1 2]"), std::string("'a'"),
                            std::string("\"\\\xc3\xa9\""), std::string("\x00", 1)}) {
     INFO(text);
-    CHECK(Result(text) == CanonicalJsonResult::kInvalid);
+    CHECK(Outcome(text) == CanonicalJsonResult::kInvalid);
     Agrees(text);
   }
 }
@@ -174,7 +174,7 @@ TEST_CASE("canonical JSON: random documents agree with nlohmann") {
   for (int i = 0; i < 5000; ++i) {
     std::string text = gen.Space() + gen.Value(0) + gen.Space();
     Agrees(text);
-    CanonicalJsonResult r = Result(text);
+    CanonicalJsonResult r = Outcome(text);
     CHECK(r != CanonicalJsonResult::kInvalid);
     (r == CanonicalJsonResult::kOk ? ok : unsupported)++;
   }

@@ -12,10 +12,8 @@
 #include <arbiter/ledger.h>
 
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <random>
-#include <sstream>
 
 #include "daemon/authzen.h"
 #include "daemon/json_input.h"
@@ -23,6 +21,7 @@
 #include "daemon/policy_state.h"
 #include "daemon/router.h"
 #include "daemon/service.h"
+#include "tests/daemon/daemon_process.h"
 
 using namespace arbiter;
 using namespace arbiter::daemon;
@@ -30,13 +29,6 @@ namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 
 namespace {
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 struct Service {
   std::unique_ptr<ledger::Ledger> ledger;
@@ -177,7 +169,9 @@ TEST_CASE("decision endpoints: every body gets the answer and the record the DOM
   std::vector<std::string> samples;
   fs::path stdlib = fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies";
   for (const auto& pack : fs::directory_iterator(stdlib)) {
-    if (pack.is_directory()) samples.push_back(Slurp(pack.path() / "playground-request.json"));
+    if (pack.is_directory()) {
+      samples.push_back(testing::ReadText(pack.path() / "playground-request.json"));
+    }
   }
   std::sort(samples.begin(), samples.end());
   REQUIRE(samples.size() >= 6);
