@@ -47,8 +47,7 @@ std::function<int()> SetupRotateKey(CLI::App& parent) {
       return kExitFailure;
     }
     fmt::print("rotated to {} at seq {} (entry {}); sign with the new key from now on\n",
-               new_key->VerifierText(), receipt->seq,
-               receipt->entry_hash);
+               new_key->VerifierText(), receipt->seq, receipt->entry_hash);
     return kExitOk;
   };
 }

@@ -92,6 +92,22 @@ TEST_CASE("typed requests") {
   CHECK_FALSE(Request::Make({"User", "a"}, "read", {"Doc", "d"}, "[1]").ok());
 }
 
+TEST_CASE("a request shows its parts as parsed") {
+  auto r = Request::FromJson(R"({"subject":{"type":"User","id":"al\u0069ce"},
+    "action":{"name":"read"},"resource":{"type":"Doc","id":""}})");
+  REQUIRE(r.ok());
+  CHECK(r->subject().type == "User");
+  CHECK(r->subject().id == "alice");  // escapes decoded
+  CHECK(r->action() == "read");
+  CHECK(r->resource().type == "Doc");
+  CHECK(r->resource().id.empty());  // the engine accepts an empty id; AuthZEN callers check
+  auto made = Request::Make({"User", "bob"}, "write", {"Doc", "d2"});
+  REQUIRE(made.ok());
+  CHECK(made->subject().id == "bob");
+  CHECK(made->action() == "write");
+  CHECK(made->resource().id == "d2");
+}
+
 TEST_CASE("DecideJson parses and decides") {
   Engine e = testing::CompileOrDie("permit p { when true }");
   auto d = e.DecideJson(testing::SimpleRequest(), EntityStore());
