@@ -1,0 +1,47 @@
+// Every bound Arbiter enforces, in one place. Readers, the VM, the HTTP server and the
+// playground take their bounds from a `Limits` (the defaults below unless an operator set
+// others); none keeps a private constant for the same thing. spec/security.md lists these
+// fields with their defaults in one table: change both together.
+//
+// Contract: a bound that is exceeded is a clear error (a Status with the field's name in its
+// message, or the HTTP status the spec names), never a crash, a hang or a silent allow.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace arbiter {
+
+struct Limits {
+  // --- HTTP (daemon) -----------------------------------------------------------------------
+  size_t http_body_bytes = 1u << 20;          // larger bodies: 413
+  size_t http_header_bytes = 16u << 10;       // larger headers: 431
+  uint32_t http_connections = 1024;           // open connections; past it accept pauses
+  uint32_t http_requests_per_connection = 100'000;  // then the connection closes
+  uint32_t http_header_timeout_ms = 30'000;   // header complete within this (slowloris)
+  uint32_t http_body_timeout_ms = 30'000;     // body complete within this after the header
+
+  // --- JSON input (requests, entity data, evidence, admin bodies) ---------------------------
+  uint32_t json_depth = 64;                   // nesting of [ and {
+  size_t json_values = 1'000'000;             // values in one document
+  size_t json_string_bytes = 1u << 20;        // one string (after unescaping)
+
+  // --- Entity data and values ----------------------------------------------------------------
+  size_t entities = 10'000'000;               // entities in one store
+  uint32_t entity_ancestors = 10'000;         // ancestors of one entity (transitive)
+  size_t collection_elements = 1'000'000;     // elements of one set or record
+
+  // --- Evaluation, per decision ---------------------------------------------------------------
+  uint64_t eval_steps = 10'000'000;           // VM steps (loop iterations, calls, elements)
+  uint64_t eval_bytes = 64u << 20;            // bytes allocated for values
+
+  // --- Playground -----------------------------------------------------------------------------
+  uint32_t playground_ledgers = 32;           // scratch ledgers kept at once
+  uint64_t playground_ledger_entries = 10'000;  // entries in one scratch ledger
+  uint32_t playground_ledger_age_s = 3'600;   // idle scratch ledgers are dropped after this
+};
+
+// The defaults, as documented in spec/security.md.
+inline constexpr Limits kDefaultLimits{};
+
+}  // namespace arbiter
