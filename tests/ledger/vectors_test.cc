@@ -1,10 +1,9 @@
-// The RFC 6962 proof vectors in ../shared/testdata/rfc6962 (from another implementation):
-// every happy path verifies and every tampered variant is rejected.
+// The RFC 6962 proof vectors in tests/ledger/testdata/rfc6962 (from another implementation,
+// see the README there): every happy path verifies and every tampered variant is rejected.
 #include <catch2/catch.hpp>
 
 #include <arbiter/ledger.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -16,12 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// ARBITER_SHARED_TESTDATA in the environment overrides the build's idea of where the
-// shared test data lives (a worktree outside /work/main has no ../shared).
-fs::path VectorDir() {
-  const char* env = std::getenv("ARBITER_SHARED_TESTDATA");
-  return fs::path(env ? env : ARBITER_SHARED_TESTDATA) / "rfc6962";
-}
+fs::path VectorDir() { return fs::path(ARBITER_SOURCE_DIR) / "tests/ledger/testdata/rfc6962"; }
 
 nlohmann::json Load(const fs::path& p) {
   std::ifstream in(p);
