@@ -14,10 +14,16 @@ struct VerifyFlags {
   std::string ledger;
   std::vector<std::string> keys;
   std::string export_file;
+  std::string against;
+  std::string format = "text";
   bool deep = false;
 };
 
-int Report(const ledger::VerifyReport& report) {
+int Report(const ledger::VerifyReport& report, const std::string& format) {
+  if (format == "json") {
+    fmt::print("{}\n", report.ToJson());
+    return report.ok ? kExitOk : kExitFailure;
+  }
   if (report.ok) {
     fmt::print("{}{}\n", report.Summary(), report.problem.empty() ? "" : " (" + report.problem + ")");
     return kExitOk;
@@ -39,6 +45,13 @@ std::function<int()> SetupVerify(CLI::App& parent) {
                   "Check a bundle written by `audit export --bundle` (no database needed; - for "
                   "stdin)");
   cmd->add_flag("--deep", flags->deep, "Also check every payload is canonical JSON (slower)");
+  cmd->add_option("--against", flags->against,
+                  "A checkpoint saved earlier (signed note file): also prove the ledger is an "
+                  "append-only extension of it");
+  cmd->add_option("--format", flags->format, "text, or json: the report as one object")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_flag("--json", [flags](int64_t) { flags->format = "json"; }, "Same as --format json");
   return [flags] {
     auto keys = LoadVerifierKeys(flags->keys);
     if (!keys) return kExitFailure;
@@ -57,7 +70,11 @@ std::function<int()> SetupVerify(CLI::App& parent) {
         }
         in = &file;
       }
-      return Report(ledger::VerifyExportBundle(*in, *keys));
+      if (!flags->against.empty()) {
+        fmt::print(stderr, "error: --against checks a ledger (--ledger), not a bundle\n");
+        return kExitFailure;
+      }
+      return Report(ledger::VerifyExportBundle(*in, *keys), flags->format);
     }
     if (flags->ledger.empty()) {
       fmt::print(stderr, "error: --ledger DIR (or --export FILE) is required\n");
@@ -72,7 +89,15 @@ std::function<int()> SetupVerify(CLI::App& parent) {
     ledger::VerifyOptions options;
     options.trusted_keys = *keys;
     options.deep = flags->deep;
-    const bool tty = ::isatty(2);
+    if (!flags->against.empty()) {
+      std::ifstream saved(flags->against, std::ios::binary);
+      if (!saved) {
+        fmt::print(stderr, "error: cannot read the saved checkpoint {}\n", flags->against);
+        return kExitFailure;
+      }
+      options.against.assign(std::istreambuf_iterator<char>(saved), {});
+    }
+    const bool tty = ::isatty(2) && flags->format == "text";
     if (tty) {
       options.progress = [](uint64_t done, uint64_t total) {
         fmt::print(stderr, "\rverifying: {}/{} entries", done, total);
@@ -81,7 +106,7 @@ std::function<int()> SetupVerify(CLI::App& parent) {
     }
     auto report = ledger->Verify(options);
     if (tty) fmt::print(stderr, "\r\033[K");
-    return Report(report);
+    return Report(report, flags->format);
   };
 }
 

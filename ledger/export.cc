@@ -15,7 +15,9 @@ namespace arbiter::ledger {
 namespace {
 
 constexpr std::string_view kBundleFormat = "arbiter-ledger-bundle";
-constexpr int kBundleVersion = 1;
+// Version 2: every seq of the bundle's range has a line (entries outside a kind filter as
+// "omitted" stubs), and the end line states the range, so removed entries are detected.
+constexpr int kBundleVersion = 2;
 
 struct Bound {
   bool set = false;
@@ -105,6 +107,8 @@ Status Ledger::Export(const ExportOptions& options, std::ostream& out) const {
   }
   uint64_t start = from.set && from.is_seq ? from.seq : 0;
   uint64_t count = 0;
+  uint64_t omitted = 0;  // bundle: entries in the range outside the kind filter
+  std::optional<uint64_t> first, last;
   auto cursor = impl_->storage().Seek(layout::EntryKey(start));
   for (; cursor->Valid() && cursor->key().starts_with(layout::kEntryPrefix); cursor->Next()) {
     uint64_t seq = layout::GetBE64(cursor->key().substr(layout::kEntryPrefix.size()));
@@ -117,8 +121,23 @@ Status Ledger::Export(const ExportOptions& options, std::ostream& out) const {
     }
     if (from.set && !from.is_seq && view->time.substr(0, from.time.size()) < from.time) continue;
     if (to.set && !to.is_seq && view->time.substr(0, to.time.size()) > to.time) break;
-    if (!options.kind.empty() && view->kind != options.kind) continue;
     Hash leaf = LeafHash(raw);
+    if (!options.kind.empty() && view->kind != options.kind) {
+      if (options.format != ExportOptions::Format::kBundle) continue;
+      // A bundle's range has no holes: an entry outside the filter is named by its hash, so
+      // the verifier can prove it is in the tree without seeing it.
+      ARBITER_ASSIGN_OR_RETURN(std::vector<Hash> path, InclusionPath(seq, tree_size));
+      nlohmann::json proof = nlohmann::json::array();
+      for (const Hash& h : path) proof.push_back(Base64Encode(h));
+      out << nlohmann::json({{"seq", seq}, {"omitted", HexEncode(leaf)}, {"proof", proof}}).dump()
+          << "\n";
+      ++omitted;
+      if (!first) first = seq;
+      last = seq;
+      continue;
+    }
+    if (!first) first = seq;
+    last = seq;
     switch (options.format) {
       case ExportOptions::Format::kJsonl:
         out << raw << "\n";
@@ -145,7 +164,11 @@ Status Ledger::Export(const ExportOptions& options, std::ostream& out) const {
   }
   ARBITER_RETURN_IF_ERROR(cursor->status());
   if (options.format == ExportOptions::Format::kBundle) {
-    out << nlohmann::json({{"end", true}, {"count", count}}).dump() << "\n";
+    nlohmann::json end_line = {{"end", true}, {"count", count}, {"omitted", omitted},
+                               {"first", nullptr}, {"last", nullptr}};
+    if (first) end_line["first"] = *first;
+    if (last) end_line["last"] = *last;
+    out << end_line.dump() << "\n";
   }
   out.flush();
   if (!out) return Status::IOError("cannot write the export");
@@ -170,75 +193,195 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
     return fail(std::nullopt, "bundle version is newer than this arbiter supports (" +
                                   std::to_string(kBundleVersion) + ")");
   }
+  if (header["version"].get<int>() < kBundleVersion) {
+    return fail(std::nullopt, "bundle version " + header["version"].dump() +
+                                  " does not state its range, so missing entries cannot be "
+                                  "detected; export it again with this arbiter");
+  }
+  auto text_field = [&](const char* key) {
+    auto it = header.find(key);
+    return it != header.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto from = ParseBound(text_field("from"), "bundle header 'from'");
+  auto to = ParseBound(text_field("to"), "bundle header 'to'");
+  if (!from.ok()) return fail(std::nullopt, from.status().message());
+  if (!to.ok()) return fail(std::nullopt, to.status().message());
+  const std::string kind = text_field("kind");
+  if (!kind.empty() && !ValidKind(kind)) {
+    return fail(std::nullopt, "bundle header names an unknown kind '" + kind + "'");
+  }
   std::vector<VerifierKey> keys(trusted.begin(), trusted.end());
   bool self_keyed = keys.empty();
   if (self_keyed) {
-    auto key = VerifierKey::Parse(header.value("public_key", ""));
+    auto key = VerifierKey::Parse(text_field("public_key"));
     if (!key.ok()) return fail(std::nullopt, "bundle public key: " + key.status().message());
     keys.push_back(*key);
   }
-  auto text = OpenNote(header.value("checkpoint", ""), keys);
+  for (const VerifierKey& key : keys) rep.keys.push_back(key.name());
+  auto text = OpenNote(text_field("checkpoint"), keys);
   if (!text.ok()) return fail(std::nullopt, "bundle checkpoint: " + text.status().message());
   auto body = ParseCheckpointBody(*text);
   if (!body.ok()) return fail(std::nullopt, "bundle checkpoint: " + body.status().message());
-  if (body->origin != header.value("origin", "")) {
+  if (body->origin != text_field("origin")) {
     return fail(std::nullopt, "bundle checkpoint origin does not match the bundle's origin");
   }
-  std::optional<uint64_t> last_seq;
+  if (!header["tree_size"].is_number_unsigned() ||
+      header["tree_size"].get<uint64_t>() != body->size) {
+    return fail(std::nullopt, "the bundle header's tree_size disagrees with its checkpoint (" +
+                                  std::to_string(body->size) + ")");
+  }
+  const uint64_t tree_size = body->size;
+  // Which seqs the bundle must hold: with seq bounds (or none) exactly [from, min(to, size-1)];
+  // with time bounds the range is what the entries' times select, checked entry by entry.
+  const uint64_t want_first = from->set && from->is_seq ? from->seq : 0;
+  const bool first_known = !from->set || from->is_seq;
+  const uint64_t want_last =
+      to->set && to->is_seq ? std::min(to->seq, tree_size - (tree_size > 0)) : tree_size - 1;
+  const bool last_known = tree_size > 0 && (!to->set || to->is_seq);
+
+  std::optional<uint64_t> first_seq, last_seq;
   Hash last_leaf{};
-  uint64_t count = 0;
+  uint64_t count = 0, omitted = 0;
   bool ended = false;
+  auto seq_name = [](uint64_t n) { return std::to_string(n); };
   while (std::getline(in, line)) {
     if (ended) return fail(last_seq, "data after the bundle's end line");
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return fail(last_seq, "a bundle line is not JSON");
     if (j.contains("end")) {
-      if (!j["count"].is_number_unsigned() || j["count"].get<uint64_t>() != count) {
-        return fail(last_seq, "bundle end line counts " + j["count"].dump() + " entries, found " +
-                                  std::to_string(count) + " (entries removed or added)");
+      auto number_or_null = [&](const char* key, std::optional<uint64_t> want) {
+        const auto& v = j[key];
+        return want ? v.is_number_unsigned() && v.get<uint64_t>() == *want : v.is_null();
+      };
+      if (!j["count"].is_number_unsigned() || j["count"].get<uint64_t>() != count ||
+          !j["omitted"].is_number_unsigned() || j["omitted"].get<uint64_t>() != omitted) {
+        return fail(last_seq, "bundle end line counts " + j["count"].dump() + " entries and " +
+                                  j["omitted"].dump() + " omitted, found " +
+                                  std::to_string(count) + " and " + std::to_string(omitted) +
+                                  " (lines removed or added)");
+      }
+      if (!number_or_null("first", first_seq) || !number_or_null("last", last_seq)) {
+        return fail(last_seq, "bundle end line states the range " + j["first"].dump() + ".." +
+                                  j["last"].dump() + ", but its lines hold " +
+                                  (first_seq ? seq_name(*first_seq) : "none") + ".." +
+                                  (last_seq ? seq_name(*last_seq) : "none"));
       }
       ended = true;
       continue;
     }
-    if (!j["seq"].is_number_unsigned() || !j["entry"].is_string() || !j["proof"].is_array()) {
-      return fail(last_seq, "a bundle entry line lacks seq, entry or proof");
+    if (!j["seq"].is_number_unsigned() || !j["proof"].is_array() ||
+        !(j["entry"].is_string() || j["omitted"].is_string())) {
+      return fail(last_seq, "a bundle entry line lacks seq, entry (or omitted) or proof");
     }
     uint64_t seq = j["seq"].get<uint64_t>();
-    std::string raw = j["entry"].get<std::string>();
-    if (last_seq && seq <= *last_seq) return fail(seq, "bundle entries out of order at seq " + std::to_string(seq));
-    auto view = ParseEntry(raw);
-    if (!view.ok()) return fail(seq, "entry " + std::to_string(seq) + " is malformed: " + view.status().message());
-    if (view->seq != seq) {
-      return fail(seq, "bundle line for seq " + std::to_string(seq) + " holds entry " +
-                           std::to_string(view->seq));
+    if (seq >= tree_size) {
+      return fail(seq, "entry " + seq_name(seq) + " lies beyond the bundle's signed checkpoint (" +
+                           seq_name(tree_size) + " entries)");
+    }
+    if (last_seq && seq != *last_seq + 1) {
+      if (seq <= *last_seq) {
+        return fail(seq, "entry " + seq_name(seq) + " repeats or is out of order (after entry " +
+                             seq_name(*last_seq) + ")");
+      }
+      return fail(*last_seq + 1, "entry " + seq_name(*last_seq + 1) +
+                                     " is missing from the bundle (the next line is entry " +
+                                     seq_name(seq) + ")");
+    }
+    if (!last_seq && first_known && seq != want_first) {
+      return fail(std::min(seq, want_first),
+                  seq > want_first ? "entry " + seq_name(want_first) +
+                                         " is missing: the bundle's range starts there"
+                                   : "entry " + seq_name(seq) +
+                                         " lies before the bundle's stated range");
+    }
+    if (last_known && seq > want_last) {
+      return fail(seq, "entry " + seq_name(seq) + " lies after the bundle's stated range (last " +
+                           seq_name(want_last) + ")");
+    }
+    Hash leaf;
+    std::optional<EntryView> view;
+    std::string raw;
+    if (j["omitted"].is_string()) {
+      if (kind.empty()) {
+        return fail(seq, "entry " + seq_name(seq) +
+                             " is omitted, but the bundle selects every kind");
+      }
+      auto bytes = HexDecode(j["omitted"].get<std::string>());
+      if (!bytes || bytes->size() != leaf.size()) {
+        return fail(seq, "entry " + seq_name(seq) + ": malformed omitted entry hash");
+      }
+      std::copy(bytes->begin(), bytes->end(), leaf.begin());
+      ++omitted;
+    } else {
+      raw = j["entry"].get<std::string>();
+      auto parsed = ParseEntry(raw);
+      if (!parsed.ok()) {
+        return fail(seq, "entry " + seq_name(seq) + " is malformed: " + parsed.status().message());
+      }
+      view = *parsed;
+      if (view->seq != seq) {
+        return fail(seq, "bundle line for seq " + seq_name(seq) + " holds entry " +
+                             seq_name(view->seq));
+      }
+      if (!kind.empty() && view->kind != kind) {
+        return fail(seq, "entry " + seq_name(seq) + " is of kind " + std::string(view->kind) +
+                             ", outside the bundle's selection (" + kind + ")");
+      }
+      if ((from->set && !from->is_seq &&
+           view->time.substr(0, from->time.size()) < from->time) ||
+          (to->set && !to->is_seq && view->time.substr(0, to->time.size()) > to->time)) {
+        return fail(seq, "entry " + seq_name(seq) + "'s time " + std::string(view->time) +
+                             " lies outside the bundle's stated range");
+      }
+      leaf = LeafHash(raw);
+      ++count;
     }
     std::vector<Hash> path;
     for (const auto& h : j["proof"]) {
       auto bytes = h.is_string() ? Base64Decode(h.get<std::string>()) : std::nullopt;
-      if (!bytes || bytes->size() != 32) return fail(seq, "entry " + std::to_string(seq) + ": malformed proof hash");
+      if (!bytes || bytes->size() != 32) {
+        return fail(seq, "entry " + seq_name(seq) + ": malformed proof hash");
+      }
       Hash hash;
       std::copy(bytes->begin(), bytes->end(), hash.begin());
       path.push_back(hash);
     }
-    Hash leaf = LeafHash(raw);
-    Status st = VerifyInclusion(seq, body->size, leaf, path, body->root);
+    Status st = VerifyInclusion(seq, tree_size, leaf, path, body->root);
     if (!st.ok()) {
-      return fail(seq, "entry " + std::to_string(seq) +
+      return fail(seq, "entry " + seq_name(seq) +
                            " is not in the signed checkpoint's tree: " + st.message());
     }
-    if (last_seq && *last_seq + 1 == seq && view->prev != last_leaf) {
-      return fail(seq, "hash chain broken between entries " + std::to_string(*last_seq) + " and " +
-                           std::to_string(seq));
+    if (view && last_seq && view->prev != last_leaf) {
+      return fail(seq, "hash chain broken between entries " + seq_name(*last_seq) + " and " +
+                           seq_name(seq));
     }
+    if (!first_seq) first_seq = seq;
     last_seq = seq;
     last_leaf = leaf;
-    ++count;
   }
   if (!ended) return fail(last_seq, "the bundle is truncated (no end line)");
+  if (last_known && first_known && want_first <= want_last &&
+      (!last_seq || *last_seq != want_last)) {
+    uint64_t missing = last_seq ? *last_seq + 1 : want_first;
+    return fail(missing, "entry " + seq_name(missing) +
+                             " is missing: the bundle's range ends at entry " +
+                             seq_name(want_last));
+  }
   rep.ok = true;
   rep.entries = count;
   rep.checkpoints = 1;
-  if (self_keyed) rep.problem = "checked against the public key inside the bundle; pass --key to pin it";
+  rep.signed_size = tree_size;
+  if (first_seq) {
+    rep.problem = "entries " + seq_name(*first_seq) + ".." + seq_name(*last_seq) + " complete";
+    if (omitted > 0) {
+      rep.problem += "; " + std::to_string(omitted) +
+                     " outside the kind filter are omitted (proven in the tree, their kinds "
+                     "not shown)";
+    }
+  } else {
+    rep.problem = "the selection is empty";
+  }
+  if (self_keyed) rep.problem += "; checked against the public key inside the bundle, pass --key to pin it";
   return rep;
 }
 

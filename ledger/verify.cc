@@ -20,13 +20,48 @@ std::string Seq(uint64_t n) { return std::to_string(n); }
 
 std::string VerifyReport::Summary() const {
   if (ok) {
-    return "ok: " + std::to_string(entries) + " entries, " + std::to_string(checkpoints) +
-           " checkpoints verified";
+    std::string s = "ok: " + Seq(entries) + " entries, " + Seq(checkpoints) +
+                    " checkpoints verified; latest signed size " + Seq(signed_size);
+    if (uint64_t tail = unsigned_entries(); tail > 0) {
+      s += "; unsigned tail: " + Seq(tail) + (tail == 1 ? " entry (seq " : " entries (seq ") +
+           Seq(signed_size) + (tail == 1 ? "" : ".." + Seq(entries - 1)) +
+           ") not yet in a signed checkpoint";
+    } else {
+      s += ", no unsigned tail";
+    }
+    if (!keys.empty()) {
+      s += "; keys: ";
+      for (size_t i = 0; i < keys.size(); ++i) s += (i ? " -> " : "") + keys[i];
+    }
+    if (consistent_with) {
+      s += "; an append-only extension of the saved checkpoint of size " + Seq(*consistent_with);
+    }
+    return s;
   }
   std::string s = "FAILED";
   if (bad_seq) s += " at seq " + std::to_string(*bad_seq);
   s += ": " + problem;
   return s;
+}
+
+std::string VerifyReport::ToJson() const {
+  nlohmann::json j = {{"ok", ok},
+                      {"entries", entries},
+                      {"checkpoints", checkpoints},
+                      {"signed_size", signed_size},
+                      {"unsigned_tail", nullptr},
+                      {"keys", keys},
+                      {"consistent_with", nullptr},
+                      {"bad_seq", nullptr},
+                      {"bad_checkpoint_size", nullptr},
+                      {"problem", problem}};
+  if (uint64_t tail = unsigned_entries(); tail > 0) {
+    j["unsigned_tail"] = {{"count", tail}, {"first", signed_size}, {"last", entries - 1}};
+  }
+  if (consistent_with) j["consistent_with"] = *consistent_with;
+  if (bad_seq) j["bad_seq"] = *bad_seq;
+  if (bad_checkpoint_size) j["bad_checkpoint_size"] = *bad_checkpoint_size;
+  return j.dump();
 }
 
 // Checks a rotation entry's payload and, when it is valid, replaces the trusted keys.
@@ -70,9 +105,12 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
   if (!sizes_or.ok()) return fail(std::nullopt, sizes_or.status().ToString());
   std::vector<uint64_t> sizes = std::move(*sizes_or);
   std::vector<VerifierKey> trusted = options.trusted_keys;
+  std::vector<VerifierKey> every_key = trusted;  // for a saved checkpoint signed before a rotation
+  Hash latest_root{};
   if (trusted.empty() && !sizes.empty()) {
     return fail(std::nullopt, "no public key given to check checkpoint signatures with");
   }
+  for (const VerifierKey& key : trusted) rep.keys.push_back(key.name());
   size_t next_cp = 0;
   while (next_cp < sizes.size() && sizes[next_cp] == 0) ++next_cp;
 
@@ -107,6 +145,8 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
         return bad(where + ": its root hash does not match the entries", size);
       }
       ++rep.checkpoints;
+      rep.signed_size = size;
+      latest_root = body->root;
     }
     return true;
   };
@@ -214,8 +254,13 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
       }
     }
     if (view->kind == "key") {
+      std::string before = trusted.size() == 1 ? trusted[0].Text() : std::string();
       Status st = ApplyKeyRotation(view->payload, impl_->origin(), &trusted);
       if (!st.ok()) return fail(i, "entry " + Seq(i) + ": " + st.message());
+      if (trusted.size() == 1 && trusted[0].Text() != before) {
+        rep.keys.push_back(trusted[0].name());  // a rotation: the new key signs from here on
+        every_key.push_back(trusted[0]);
+      }
     }
     frontier.Append(leaf, &completed);
     prev = leaf;
@@ -238,6 +283,38 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
   if (impl_->read_only() && i > recorded) {
     return fail(recorded, "entries " + Seq(recorded) + ".." + Seq(i - 1) +
                               " lie beyond the ledger's recorded size " + Seq(recorded));
+  }
+  if (rep.checkpoints == 0) {
+    return fail(std::nullopt,
+                "no signed checkpoint: none of the " + Seq(i) +
+                    " entries is covered by a signature yet (the writer signs one every N "
+                    "entries or T ms and at shutdown)");
+  }
+  if (!options.against.empty()) {
+    auto saved_text = OpenNote(options.against, every_key);
+    if (!saved_text.ok()) {
+      return fail(std::nullopt, "saved checkpoint: " + saved_text.status().message());
+    }
+    auto saved = ParseCheckpointBody(*saved_text);
+    if (!saved.ok()) return fail(std::nullopt, "saved checkpoint: " + saved.status().message());
+    if (saved->origin != impl_->origin()) {
+      return fail(std::nullopt, "the saved checkpoint is of log '" + saved->origin +
+                                    "', not '" + impl_->origin() + "'");
+    }
+    if (saved->size > rep.signed_size) {
+      return fail(std::nullopt, "the saved checkpoint is for " + Seq(saved->size) +
+                                    " entries, but this ledger's latest signed checkpoint "
+                                    "covers only " + Seq(rep.signed_size) +
+                                    ": history was truncated or rewritten");
+    }
+    auto path = ConsistencyPath(saved->size, rep.signed_size);
+    if (!path.ok()) return fail(std::nullopt, "consistency proof: " + path.status().message());
+    Status st = VerifyConsistency(saved->size, rep.signed_size, *path, saved->root, latest_root);
+    if (!st.ok()) {
+      return fail(std::nullopt, "the ledger is not an extension of the saved checkpoint of size " +
+                                    Seq(saved->size) + " (history rewritten): " + st.message());
+    }
+    rep.consistent_with = saved->size;
   }
   rep.ok = true;
   return rep;

@@ -272,16 +272,30 @@ struct VerifyOptions {
   bool deep = false;
   // Called now and then with (entries checked, entries total).
   std::function<void(uint64_t, uint64_t)> progress;
+  // A checkpoint saved earlier (a C2SP signed note, as a witness keeps it). When set, verify
+  // also proves that the ledger is an append-only extension of it: a consistency proof from
+  // its size to the latest checkpoint, checked against both roots.
+  std::string against;
 };
 
 struct VerifyReport {
   bool ok = false;
   uint64_t entries = 0;       // entries checked
   uint64_t checkpoints = 0;   // checkpoints whose root and signature were checked
+  // The tree size of the latest signed checkpoint checked: entries [0, signed_size) are
+  // covered by a signature, the rest (the unsigned tail) only by the hash chain.
+  uint64_t signed_size = 0;
+  uint64_t unsigned_entries() const { return entries > signed_size ? entries - signed_size : 0; }
+  // The names of the keys trusted along the way: the ones given, then each rotation's new key.
+  std::vector<std::string> keys;
+  // With VerifyOptions::against: the saved checkpoint's size, once proven consistent.
+  std::optional<uint64_t> consistent_with;
   std::optional<uint64_t> bad_seq;              // first bad sequence number
   std::optional<uint64_t> bad_checkpoint_size;  // when a checkpoint is what is wrong
   std::string problem;        // what is wrong, for a human
   std::string Summary() const;  // one line
+  // The same as one JSON object (spec/ledger-format.md, "Verification report").
+  std::string ToJson() const;
 };
 
 struct ExportOptions {

@@ -87,7 +87,9 @@ TEST_CASE("cli: audit verify, checkpoint, proof, show") {
   auto ok = f("audit verify --ledger " + f.dir + " --key " + f.pub);
   INFO(ok.err);
   CHECK(ok.code == 0);
-  CHECK(ok.out == "ok: 12 entries, 3 checkpoints verified\n");
+  CHECK(ok.out ==
+        "ok: 12 entries, 3 checkpoints verified; latest signed size 12, no unsigned tail; "
+        "keys: test.example/ledger\n");
 
   auto cp = f("audit checkpoint --ledger " + f.dir);
   CHECK(cp.code == 0);
@@ -228,4 +230,107 @@ TEST_CASE("cli: audit export jsonl, csv, bundle; verify --export") {
   CHECK(tampered.code == 1);
   CHECK_THAT(tampered.err, Catch::StartsWith("FAILED at seq 5:"));
   CHECK(f("audit export --ledger " + f.dir + " --from soon").code == 1);
+}
+
+namespace {
+
+// The state a crash leaves: the entries durable, the checkpoints after `keep` never written.
+void DropCheckpointsAfter(const std::string& dir, uint64_t keep) {
+  auto storage = OpenRocksDbStorage(dir, /*read_only=*/false, /*create_if_missing=*/false);
+  REQUIRE(storage.ok());
+  std::vector<LedgerStorage::Op> ops;
+  for (auto c = (*storage)->Seek("c/"); c->Valid() && c->key().starts_with("c/"); c->Next()) {
+    if (layout::GetBE64(c->key().substr(2)) > keep) ops.push_back({std::string(c->key()), {}});
+  }
+  if (keep == 0) {
+    ops.push_back({std::string(layout::kMetaCheckpoint), {}});
+  } else {
+    ops.push_back({std::string(layout::kMetaCheckpoint), layout::BE64(keep)});
+  }
+  REQUIRE((*storage)->Write(ops, true).ok());
+}
+
+}  // namespace
+
+TEST_CASE("cli: audit verify reports the unsigned tail, keys, and refuses a ledger never signed") {
+  Fixture f;
+  // Two more entries after the last checkpoint: covered by the chain, not yet by a signature.
+  {
+    auto ledger = Ledger::Open(f.dir, TestOptions(1000));
+    REQUIRE(ledger.ok());
+    REQUIRE((*ledger)->Append(SampleDecision(12)).ok());
+    REQUIRE((*ledger)->Append(SampleDecision(13)).ok());
+    REQUIRE((*ledger)->Close().ok());
+  }
+  DropCheckpointsAfter(f.dir, 12);
+  auto text = f("audit verify --ledger " + f.dir + " --key " + f.pub);
+  INFO(text.err);
+  REQUIRE(text.code == 0);
+  CHECK_THAT(text.out, Catch::Contains("latest signed size 12"));
+  CHECK_THAT(text.out, Catch::Contains("unsigned tail: 2 entries (seq 12..13)"));
+  auto json = f("audit verify --ledger " + f.dir + " --key " + f.pub + " --json");
+  REQUIRE(json.code == 0);
+  auto report = nlohmann::json::parse(json.out);
+  CHECK(report["ok"] == true);
+  CHECK(report["entries"] == 14);
+  CHECK(report["signed_size"] == 12);
+  CHECK(report["unsigned_tail"] == nlohmann::json({{"count", 2}, {"first", 12}, {"last", 13}}));
+  CHECK(report["keys"] == nlohmann::json::array({"test.example/ledger"}));
+
+  // A ledger with entries but no checkpoint at all proves nothing: a non-zero exit.
+  std::string bare = (f.scratch.path / "bare").string();
+  {
+    auto ledger = Ledger::Open(bare, TestOptions(1000));
+    REQUIRE(ledger.ok());
+    REQUIRE((*ledger)->Append(SampleDecision(0)).ok());
+    REQUIRE((*ledger)->Close().ok());
+  }
+  DropCheckpointsAfter(bare, 0);
+  auto unsigned_run = f("audit verify --ledger " + bare + " --key " + f.pub);
+  CHECK(unsigned_run.code == 1);
+  CHECK_THAT(unsigned_run.err, Catch::Contains("no signed checkpoint"));
+  auto unsigned_json = f("audit verify --ledger " + bare + " --key " + f.pub + " --json");
+  CHECK(unsigned_json.code == 1);
+  CHECK(nlohmann::json::parse(unsigned_json.out)["ok"] == false);
+}
+
+TEST_CASE("cli: audit verify --against a saved checkpoint proves an append-only extension") {
+  Fixture f;
+  auto saved = f("audit checkpoint --ledger " + f.dir);
+  REQUIRE(saved.code == 0);
+  auto saved_path = (f.scratch.path / "saved.checkpoint").string();
+  { std::ofstream(saved_path, std::ios::binary) << saved.out; }
+  {
+    auto ledger = Ledger::Open(f.dir, TestOptions(5));
+    REQUIRE(ledger.ok());
+    for (int i = 12; i < 20; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
+    REQUIRE((*ledger)->Close().ok());
+  }
+  auto extended = f("audit verify --ledger " + f.dir + " --key " + f.pub + " --against " +
+                    saved_path);
+  INFO(extended.err);
+  CHECK(extended.code == 0);
+  CHECK_THAT(extended.out, Catch::Contains("extension of the saved checkpoint of size 12"));
+
+  // The same log rewritten from entry 3 on: every checkpoint in it is valid and signed, but
+  // the saved checkpoint exposes the rewrite.
+  std::string rewritten = (f.scratch.path / "rewritten").string();
+  {
+    auto ledger = Ledger::Open(rewritten, TestOptions(5));
+    REQUIRE(ledger.ok());
+    for (int i = 0; i < 20; ++i) REQUIRE((*ledger)->Append(SampleDecision(i == 3 ? 77 : i)).ok());
+    REQUIRE((*ledger)->Close().ok());
+  }
+  CHECK(f("audit verify --ledger " + rewritten + " --key " + f.pub).code == 0);
+  auto caught = f("audit verify --ledger " + rewritten + " --key " + f.pub + " --against " +
+                  saved_path);
+  CHECK(caught.code == 1);
+  CHECK_THAT(caught.err, Catch::Contains("not an extension of the saved checkpoint"));
+  // A saved checkpoint signed by a key the auditor does not trust is refused.
+  auto other = SigningKey::Generate("other.example/key");
+  auto other_paths = WriteKeyFiles(*other, (f.scratch.path / "other").string());
+  REQUIRE(other_paths.ok());
+  auto untrusted = f("audit verify --ledger " + f.dir + " --key " + other_paths->second +
+                     " --against " + saved_path);
+  CHECK(untrusted.code == 1);
 }

@@ -132,7 +132,8 @@ TEST_CASE("bundle export verifies without the database; tampering is caught") {
     std::istringstream in(dropped);
     auto report = VerifyExportBundle(in, Trusted());
     CHECK_FALSE(report.ok);
-    CHECK_THAT(report.problem, Catch::Contains("entries removed"));
+    CHECK(report.bad_seq == std::optional<uint64_t>(2));
+    CHECK_THAT(report.problem, Catch::Contains("entry 2 is missing"));
   }
   {
     std::istringstream in(bundle.substr(0, bundle.size() / 2));
@@ -157,4 +158,163 @@ TEST_CASE("bundle export of a filtered range") {
   INFO(report.Summary());
   CHECK(report.ok);
   CHECK(report.entries == 5);
+}
+
+namespace {
+
+// The bundle's lines, changed by `edit` (which may drop, repeat or rewrite lines), verified.
+VerifyReport VerifyEdited(const std::string& bundle,
+                          const std::function<void(std::vector<std::string>&)>& edit) {
+  auto lines = Lines(bundle);
+  edit(lines);
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  std::istringstream in(text);
+  return VerifyExportBundle(in, Trusted());
+}
+
+// Rewrites the end line so that its counts match what is left: the forger's best effort.
+void FixEndLine(std::vector<std::string>& lines) {
+  uint64_t count = 0, omitted = 0;
+  std::optional<uint64_t> first, last;
+  for (size_t i = 1; i + 1 < lines.size(); ++i) {
+    auto j = nlohmann::json::parse(lines[i]);
+    (j.contains("omitted") ? omitted : count)++;
+    uint64_t seq = j["seq"];
+    if (!first) first = seq;
+    last = seq;
+  }
+  nlohmann::json end = {{"end", true}, {"count", count}, {"omitted", omitted},
+                        {"first", nullptr}, {"last", nullptr}};
+  if (first) end["first"] = *first;
+  if (last) end["last"] = *last;
+  lines.back() = end.dump();
+}
+
+}  // namespace
+
+TEST_CASE("bundle completeness: a removed, repeated, reordered or stray entry is named") {
+  auto ledger = Build();
+  ExportOptions o;
+  o.format = ExportOptions::Format::kBundle;
+  const std::string bundle = Export(*ledger, o);
+  REQUIRE(Lines(bundle).size() == 13);  // header, 11 entries, end
+  SECTION("an entry deleted from the middle, end line fixed up") {
+    auto report = VerifyEdited(bundle, [](auto& lines) {
+      lines.erase(lines.begin() + 1 + 5);  // seq 5
+      FixEndLine(lines);
+    });
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(5));
+    CHECK_THAT(report.problem, Catch::Contains("entry 5 is missing"));
+  }
+  SECTION("the first entries deleted") {
+    auto report = VerifyEdited(bundle, [](auto& lines) {
+      lines.erase(lines.begin() + 1, lines.begin() + 3);  // seq 0 and 1
+      FixEndLine(lines);
+    });
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(0));
+  }
+  SECTION("the last entry deleted") {
+    auto report = VerifyEdited(bundle, [](auto& lines) {
+      lines.erase(lines.end() - 2);  // seq 10
+      FixEndLine(lines);
+    });
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(10));
+    CHECK_THAT(report.problem, Catch::Contains("range ends at entry 10"));
+  }
+  SECTION("an entry repeated") {
+    auto report = VerifyEdited(bundle, [](auto& lines) {
+      lines.insert(lines.begin() + 4, lines[3]);  // seq 2 twice
+      FixEndLine(lines);
+    });
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(2));
+    CHECK_THAT(report.problem, Catch::Contains("repeats or is out of order"));
+  }
+  SECTION("two entries swapped") {
+    auto report = VerifyEdited(bundle, [](auto& lines) { std::swap(lines[4], lines[5]); });
+    CHECK_FALSE(report.ok);
+    CHECK_THAT(report.problem, Catch::Contains("missing"));
+  }
+  SECTION("the header's range disagrees with the entries") {
+    auto report = VerifyEdited(bundle, [](auto& lines) {
+      auto header = nlohmann::json::parse(lines[0]);
+      header["from"] = "3";  // claims to start at 3, holds 0..10
+      lines[0] = header.dump();
+    });
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(0));
+    CHECK_THAT(report.problem, Catch::Contains("before the bundle's stated range"));
+  }
+  SECTION("the header's tree size disagrees with its checkpoint") {
+    auto report = VerifyEdited(bundle, [](auto& lines) {
+      auto header = nlohmann::json::parse(lines[0]);
+      header["tree_size"] = 5;
+      lines[0] = header.dump();
+    });
+    CHECK_FALSE(report.ok);
+    CHECK_THAT(report.problem, Catch::Contains("tree_size"));
+  }
+  SECTION("an entry outside the stated kind") {
+    ExportOptions evidence_only = o;
+    evidence_only.kind = "evidence";
+    std::string filtered = Export(*ledger, evidence_only);
+    auto report = VerifyEdited(filtered, [&](auto& lines) {
+      lines[1] = Lines(bundle)[1];  // the full decision entry 0 instead of its stub
+      FixEndLine(lines);
+    });
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(0));
+    CHECK_THAT(report.problem, Catch::Contains("outside the bundle's selection"));
+  }
+  SECTION("an end line that states another range") {
+    auto report = VerifyEdited(bundle, [](auto& lines) {
+      auto end = nlohmann::json::parse(lines.back());
+      end["last"] = 12;
+      lines.back() = end.dump();
+    });
+    CHECK_FALSE(report.ok);
+    CHECK_THAT(report.problem, Catch::Contains("states the range"));
+  }
+  SECTION("a version 1 bundle is refused: it cannot show what is missing") {
+    auto report = VerifyEdited(bundle, [](auto& lines) {
+      auto header = nlohmann::json::parse(lines[0]);
+      header["version"] = 1;
+      lines[0] = header.dump();
+    });
+    CHECK_FALSE(report.ok);
+    CHECK_THAT(report.problem, Catch::Contains("does not state its range"));
+  }
+}
+
+TEST_CASE("bundle with a kind filter: other entries are omitted stubs, proven in the tree") {
+  auto ledger = Build();
+  ExportOptions o;
+  o.format = ExportOptions::Format::kBundle;
+  o.kind = "evidence";
+  std::string bundle = Export(*ledger, o);
+  auto lines = Lines(bundle);
+  REQUIRE(lines.size() == 13);
+  CHECK(nlohmann::json::parse(lines[1]).contains("omitted"));
+  CHECK(nlohmann::json::parse(lines[11])["entry"].get<std::string>().find("\"evidence\"") !=
+        std::string::npos);
+  std::istringstream in(bundle);
+  auto report = VerifyExportBundle(in, Trusted());
+  INFO(report.Summary());
+  CHECK(report.ok);
+  CHECK(report.entries == 1);
+  CHECK_THAT(report.problem, Catch::Contains("10 outside the kind filter are omitted"));
+  // A stub whose hash was changed is not in the tree.
+  auto forged = VerifyEdited(bundle, [](auto& lines) {
+    auto stub = nlohmann::json::parse(lines[3]);
+    std::string h = stub["omitted"];
+    h[0] = h[0] == 'a' ? 'b' : 'a';
+    stub["omitted"] = h;
+    lines[3] = stub.dump();
+  });
+  CHECK_FALSE(forged.ok);
+  CHECK(forged.bad_seq == std::optional<uint64_t>(2));
 }

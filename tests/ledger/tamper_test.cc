@@ -49,7 +49,9 @@ TEST_CASE("an untouched ledger verifies") {
   CHECK(report.ok);
   CHECK(report.entries == 20);
   CHECK(report.checkpoints == 4);
-  CHECK(report.Summary() == "ok: 20 entries, 4 checkpoints verified");
+  CHECK(report.Summary() ==
+        "ok: 20 entries, 4 checkpoints verified; latest signed size 20, no unsigned tail; "
+        "keys: test.example/ledger");
 }
 
 TEST_CASE("tamper: one flipped byte in an entry") {
