@@ -4,7 +4,9 @@
 #include <array>
 #include <cstring>
 
+#include "common/limits.h"
 #include "engine/extensions.h"
+#include "engine/text_search.h"
 
 namespace arbiter::engine {
 
@@ -15,6 +17,7 @@ std::string_view ErrorKindName(ErrorKind kind) {
     case ErrorKind::kOverflow: return "overflow";
     case ErrorKind::kNoSuchEntity: return "no_such_entity";
     case ErrorKind::kExtension: return "extension_error";
+    case ErrorKind::kBudget: return "budget_exceeded";
   }
   return "?";
 }
@@ -55,6 +58,42 @@ bool Fail(const EvalContext& ctx, ErrorKind kind, std::string message) {
   ctx.error->kind = kind;
   ctx.error->message = std::move(message);
   return false;
+}
+
+Budget MakeBudget(const EvalBudget& requested) {
+  uint64_t steps = requested.steps ? requested.steps : kDefaultLimits.eval_steps;
+  uint64_t bytes = requested.bytes ? requested.bytes : kDefaultLimits.eval_bytes;
+  return Budget{steps, bytes, steps, bytes};
+}
+
+bool BudgetExceeded(const EvalContext& ctx, bool bytes) {
+  Budget& b = *ctx.budget;
+  b.steps = 0;
+  b.bytes = 0;
+  return Fail(ctx, ErrorKind::kBudget,
+              bytes ? "evaluation budget exceeded: the decision built more than " +
+                          std::to_string(b.byte_limit) + " bytes of values (eval_bytes)"
+                    : "evaluation budget exceeded: the decision took more than " +
+                          std::to_string(b.step_limit) + " steps (eval_steps)");
+}
+
+bool ChargeEqualSlow(const EvalContext& ctx, const Value& a, const Value& b) {
+  uint64_t steps = 0;
+  switch (a.kind) {
+    case Kind::kString:
+      if (a.s != b.s && a.s->size == b.s->size) steps = a.s->size / 16;
+      break;
+    case Kind::kSet:  // each element of one is looked up among the other's
+      if (a.set != b.set && a.set->size == b.set->size) {
+        steps = uint64_t{a.set->size} * b.set->size;
+      }
+      break;
+    case Kind::kRecord:
+      if (a.rec != b.rec && a.rec->size == b.rec->size) steps = a.rec->size;
+      break;
+    default: break;
+  }
+  return ChargeSteps(ctx, steps);
 }
 
 namespace {
@@ -186,7 +225,10 @@ bool OpCompare(const EvalContext& ctx, CmpOp op, const Value& a, const Value& b,
     case Kind::kDecimal:
     case Kind::kDatetime:
     case Kind::kDuration: c = a.i < b.i ? -1 : a.i > b.i ? 1 : 0; break;
-    case Kind::kString: c = a.s->view().compare(b.s->view()); break;
+    case Kind::kString:
+      if (!ChargeSteps(ctx, TextSteps(std::min(a.s->size, b.s->size)))) return false;
+      c = a.s->view().compare(b.s->view());
+      break;
     default:
       return TypeError(ctx, "`" + std::string(kOps[static_cast<int>(op)]) + "`",
                        "int, decimal, datetime, duration or string", a);
@@ -258,6 +300,7 @@ bool EntityIn(const EvalContext& ctx, const EntityObj& a, const EntityObj& b) {
 
 bool OpIn(const EvalContext& ctx, const Value& a, const Value& b, Value* out) {
   if (b.kind == Kind::kSet) {
+    if (!ChargeSteps(ctx, b.set->size)) return false;
     bool r = false;
     for (uint32_t i = 0; i < b.set->size && !r; ++i) {
       const Value& e = b.set->items[i];
@@ -295,32 +338,53 @@ LikePattern CompileLike(std::string_view glob, Arena* arena) {
       tokens[n++] = static_cast<unsigned char>(glob[i]);
     }
   }
-  return LikePattern{n, tokens};
+  // The bytes of each star-free piece, and each piece's KMP borders, for LikeMatch.
+  char* bytes = arena->AllocateArray<char>(n + 1);
+  uint32_t* borders = arena->AllocateArray<uint32_t>(n + 1);
+  for (uint32_t i = 0; i < n; ++i) bytes[i] = tokens[i] < 0 ? '\0' : static_cast<char>(tokens[i]);
+  for (uint32_t begin = 0; begin < n;) {
+    uint32_t end = begin;
+    while (end < n && tokens[end] >= 0) ++end;
+    ComputeBorders(std::string_view(bytes + begin, end - begin), borders + begin);
+    begin = end + 1;
+  }
+  return LikePattern{n, tokens, bytes, borders};
 }
 
 bool LikeMatch(const LikePattern& p, std::string_view s) {
-  // Greedy glob matching with one backtrack point: linear in practice, never exponential.
-  size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
-  while (si < s.size()) {
-    if (pi < p.size && p.tokens[pi] == -1) {
-      star = pi++;
-      mark = si;
-    } else if (pi < p.size && p.tokens[pi] == static_cast<unsigned char>(s[si])) {
-      ++pi;
-      ++si;
-    } else if (star != SIZE_MAX) {
-      pi = star + 1;
-      si = ++mark;
-    } else {
-      return false;
-    }
+  // Pattern P0*P1*...*Pk: s must start with P0 and end with Pk, and P1..Pk-1 must occur in
+  // order, without overlap, in between. Taking each piece's leftmost occurrence is optimal,
+  // so one left-to-right pass decides: O(|s| + |p|), never a backtracking search.
+  std::string_view pattern(p.bytes, p.size);
+  uint32_t first_end = 0;
+  while (first_end < p.size && p.tokens[first_end] >= 0) ++first_end;
+  std::string_view first = pattern.substr(0, first_end);
+  if (first_end == p.size) return s == first;
+  uint32_t last_begin = p.size;
+  while (p.tokens[last_begin - 1] >= 0) --last_begin;  // stops at the last star
+  std::string_view last = pattern.substr(last_begin);
+  if (s.size() < first.size() + last.size() || !s.starts_with(first) || !s.ends_with(last)) {
+    return false;
   }
-  while (pi < p.size && p.tokens[pi] == -1) ++pi;
-  return pi == p.size;
+  std::string_view middle = s.substr(0, s.size() - last.size());
+  size_t pos = first.size();
+  for (uint32_t begin = first_end + 1; begin < last_begin;) {
+    uint32_t end = begin;
+    while (p.tokens[end] >= 0) ++end;  // a star ends every middle piece
+    if (end > begin) {
+      std::string_view piece = pattern.substr(begin, end - begin);
+      size_t at = FindLinear(middle, pos, piece, p.borders + begin);
+      if (at == std::string_view::npos) return false;
+      pos = at + piece.size();
+    }
+    begin = end + 1;
+  }
+  return true;
 }
 
 bool OpLike(const EvalContext& ctx, const Value& a, const LikePattern& p, Value* out) {
   if (a.kind != Kind::kString) return TypeError(ctx, "`like`", "string", a);
+  if (!ChargeSteps(ctx, TextSteps(a.s->size))) return false;
   *out = Value::Bool(LikeMatch(p, a.s->view()));
   return true;
 }
@@ -328,6 +392,7 @@ bool OpLike(const EvalContext& ctx, const Value& a, const LikePattern& p, Value*
 bool OpCallFn(const EvalContext& ctx, Fn fn, const Value& arg, Value* out) {
   if (arg.kind != Kind::kString) return TypeError(ctx, std::string(FnName(fn)) + "()", "string", arg);
   std::string_view text = arg.s->view();
+  if (!ChargeSteps(ctx, TextSteps(text.size()))) return false;
   auto bad = [&] {
     return Fail(ctx, ErrorKind::kExtension,
                 "invalid " + std::string(FnName(fn)) + " literal \"" + std::string(text) + "\"");
@@ -336,6 +401,7 @@ bool OpCallFn(const EvalContext& ctx, Fn fn, const Value& arg, Value* out) {
     case Fn::kIp: {
       auto ip = ParseIp(text);
       if (!ip) return bad();
+      if (!ChargeBuild(ctx, 0, sizeof(IpObj))) return false;
       *out = Value::Ip(ctx.arena->New<IpObj>(*ip));
       return true;
     }
@@ -368,6 +434,24 @@ bool SetContains(const SetObj& set, const Value& v) {
 }
 
 namespace {
+
+// `s.contains(needle)` for strings, in time linear in both: a long needle is searched with
+// KMP, its border table taken from (and charged to) the decision's arena.
+bool StringContains(const EvalContext& ctx, std::string_view s, std::string_view needle,
+                    Value* out) {
+  if (!ChargeSteps(ctx, TextSteps(s.size() + needle.size()))) return false;
+  constexpr size_t kShortNeedle = 16;  // the library search is at most 16 x |s| for these
+  if (needle.size() <= kShortNeedle || needle.size() > s.size()) {
+    *out = Value::Bool(s.find(needle) != std::string_view::npos);
+    return true;
+  }
+  if (!ChargeBuild(ctx, 0, needle.size() * sizeof(uint32_t))) return false;
+  uint32_t* borders = ctx.arena->AllocateArray<uint32_t>(needle.size());
+  ComputeBorders(needle, borders);
+  *out = Value::Bool(FindLinear(s, 0, needle, borders) != std::string_view::npos);
+  return true;
+}
+
 size_t Utf8Length(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xc0) != 0x80;
@@ -391,10 +475,10 @@ bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Val
     case Method::kContains:
       if (recv.kind == Kind::kString) {
         if (!need(args[0], Kind::kString, "a string argument")) return false;
-        *out = Value::Bool(recv.s->view().find(args[0].s->view()) != std::string_view::npos);
-        return true;
+        return StringContains(ctx, recv.s->view(), args[0].s->view(), out);
       }
       if (!need(recv, Kind::kSet, "a set or string")) return false;
+      if (!ChargeSteps(ctx, recv.set->size)) return false;
       *out = Value::Bool(SetContains(*recv.set, args[0]));
       return true;
     case Method::kContainsAll:
@@ -402,6 +486,7 @@ bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Val
       if (!need(recv, Kind::kSet, "a set") || !need(args[0], Kind::kSet, "a set argument")) {
         return false;
       }
+      if (!ChargeSteps(ctx, uint64_t{recv.set->size} * args[0].set->size)) return false;
       bool all = true, any = false;
       for (uint32_t i = 0; i < args[0].set->size; ++i) {
         bool has = SetContains(*recv.set, args[0].set->items[i]);
@@ -416,7 +501,11 @@ bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Val
       int64_t n;
       if (recv.kind == Kind::kSet) n = recv.set->size;
       else if (recv.kind == Kind::kRecord) n = recv.rec->size;
-      else if (recv.kind == Kind::kString) n = static_cast<int64_t>(Utf8Length(recv.s->view()));
+      else if (recv.kind == Kind::kString && m == Method::kIsEmpty) n = recv.s->size;
+      else if (recv.kind == Kind::kString) {
+        if (!ChargeSteps(ctx, TextSteps(recv.s->size))) return false;
+        n = static_cast<int64_t>(Utf8Length(recv.s->view()));
+      }
       else return TypeError(ctx, what(), "a set, record or string", recv);
       *out = m == Method::kSize ? Value::Int(n) : Value::Bool(n == 0);
       return true;
@@ -428,6 +517,7 @@ bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Val
         return false;
       }
       std::string_view s = recv.s->view(), p = args[0].s->view();
+      if (!ChargeSteps(ctx, TextSteps(std::min(s.size(), p.size())))) return false;
       *out = Value::Bool(m == Method::kStartsWith ? s.starts_with(p) : s.ends_with(p));
       return true;
     }

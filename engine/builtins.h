@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include <arbiter/engine.h>
+
 #include "engine/arena.h"
 #include "engine/entity_store_impl.h"
 #include "engine/value.h"
@@ -20,6 +22,7 @@ enum class ErrorKind : uint8_t {
   kOverflow,
   kNoSuchEntity,
   kExtension,  // a malformed ip/decimal/datetime/duration text, or an out-of-range result
+  kBudget,     // the decision's evaluation budget ran out (spec/errors.md, budget_exceeded)
 };
 std::string_view ErrorKindName(ErrorKind kind);
 
@@ -28,11 +31,62 @@ struct EvalError {
   std::string message;
 };
 
+// What is left of one decision's evaluation budget (spec/language.md, "Evaluation budget").
+// Every rule and obligation payload of the decision draws on it. Once a charge fails the
+// budget stays exhausted, so the later charges of that decision fail too.
+struct Budget {
+  uint64_t steps;
+  uint64_t bytes;
+  uint64_t step_limit;  // the starting values, for the error message
+  uint64_t byte_limit;
+};
+// A full budget; a 0 in `requested` takes the default from common/limits.h.
+Budget MakeBudget(const EvalBudget& requested);
+
 struct EvalContext {
   const StoreImpl* store;
   Arena* arena;       // for values made while deciding (sets, records, ip results)
   EvalError* error;
+  // The decision's budget; null (constant folding, reading JSON) means unbounded, which is
+  // safe there because that work is bounded by the size of the policy or document.
+  Budget* budget = nullptr;
 };
+
+// Charging the budget. Each returns false after filling ctx.error with a budget error when
+// the charge does not fit. Only operations that loop or allocate charge (the list is in
+// spec/language.md); straight-line code is bounded by its length.
+bool BudgetExceeded(const EvalContext& ctx, bool bytes);
+inline bool ChargeSteps(const EvalContext& ctx, uint64_t steps) {
+  Budget* b = ctx.budget;
+  if (b == nullptr) return true;
+  if (steps > b->steps) return BudgetExceeded(ctx, false);
+  b->steps -= steps;
+  return true;
+}
+// Building a value of `elements` elements that takes `bytes` bytes.
+inline bool ChargeBuild(const EvalContext& ctx, uint64_t elements, uint64_t bytes) {
+  Budget* b = ctx.budget;
+  if (b == nullptr) return true;
+  if (bytes > b->bytes) return BudgetExceeded(ctx, true);
+  if (elements > b->steps) return BudgetExceeded(ctx, false);
+  b->bytes -= bytes;
+  b->steps -= elements;
+  return true;
+}
+// Steps for scanning `bytes` bytes of text: one per 16 bytes, and one for the operation.
+inline uint64_t TextSteps(uint64_t bytes) { return 1 + bytes / 16; }
+// `a == b` on strings, sets and records scans them: charges that scan (scalars, entities and
+// ips compare in constant time and are free). Call before Equal when either may be composite.
+bool ChargeEqualSlow(const EvalContext& ctx, const Value& a, const Value& b);
+inline bool ChargeEqual(const EvalContext& ctx, const Value& a, const Value& b) {
+  static_assert(static_cast<int>(Kind::kSet) == static_cast<int>(Kind::kString) + 1 &&
+                static_cast<int>(Kind::kRecord) == static_cast<int>(Kind::kString) + 2);
+  if (a.kind != b.kind ||
+      static_cast<uint8_t>(static_cast<uint8_t>(a.kind) - static_cast<uint8_t>(Kind::kString)) > 2) {
+    return true;
+  }
+  return ChargeEqualSlow(ctx, a, b);
+}
 
 enum class Fn : uint8_t { kIp, kDecimal, kDatetime, kDuration };
 inline constexpr int kNumFns = 4;
@@ -60,10 +114,14 @@ std::string_view MethodName(Method m);
 int MethodArity(Method m);
 std::optional<Method> MethodByName(std::string_view name);
 
-// A `like` glob: '*' matches any run of characters, "\*" a literal star.
+// A `like` glob: '*' matches any run of characters, "\*" a literal star. Matching is linear in
+// the text plus the pattern (no backtracking): the star-free pieces are found left to right
+// with their precomputed border tables (engine/text_search.h).
 struct LikePattern {
   uint32_t size;
-  const int16_t* tokens;  // a byte, or -1 for a star
+  const int16_t* tokens;    // a byte, or -1 for a star
+  const char* bytes;        // the tokens as bytes (a star's byte is unused)
+  const uint32_t* borders;  // per token: its KMP border within its star-free piece
 };
 LikePattern CompileLike(std::string_view glob, Arena* arena);
 bool LikeMatch(const LikePattern& pattern, std::string_view text);

@@ -48,7 +48,8 @@ std::string_view EffectName(RuleEffect e) { return e == RuleEffect::kPermit ? "p
 void UseSwitchDispatchForTesting(bool on) { t_switch_dispatch = on; }
 
 void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl& store,
-                   bool explain, Decision* out) {
+                   const DecideOptions& options, Decision* out) {
+  const bool explain = options.explain;
   Scratch& s = ThreadScratch();
   s.arena.Reset();
   out->allow = false;
@@ -69,7 +70,8 @@ void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl
   vars[dsl::kResource] = Value::Entity(ResolveRequestEntity(&s.arena, store, *request.resource));
   vars[dsl::kContext] = request.context;
 
-  EvalContext ctx{&store, &s.arena, &s.error};
+  Budget budget = MakeBudget(options.budget);
+  EvalContext ctx{&store, &s.arena, &s.error, &budget};
   s.candidates.clear();
   p.index.Candidates(request, ctx, vars, &s.candidates);
   s.permits.clear();

@@ -15,7 +15,9 @@ namespace arbiter::engine {
 // Tests only: run decisions with the switch-dispatch interpreter on this thread.
 void UseSwitchDispatchForTesting(bool on);
 
+// Every rule and obligation payload of the decision draws on one budget made from
+// options.budget (builtins.h, Budget).
 void DecideProgram(const Program& program, const RequestImpl& request, const StoreImpl& store,
-                   bool explain, Decision* out);
+                   const DecideOptions& options, Decision* out);
 
 }  // namespace arbiter::engine

@@ -151,7 +151,7 @@ std::string Engine::Disassemble() const { return engine::DisassembleProgram(*pro
 
 Status Engine::Decide(const Request& request, const EntityStore& entities,
                       const DecideOptions& options, Decision* out) const {
-  engine::DecideProgram(*program_, request.impl(), entities.impl(), options.explain, out);
+  engine::DecideProgram(*program_, request.impl(), entities.impl(), options, out);
   return Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 
 #include <arbiter/entities.h>
 
+#include "common/limits.h"
 #include "engine/builtins.h"
 #include "engine/entity_store_impl.h"
 #include "engine/json_reader.h"
@@ -151,25 +152,53 @@ Result<std::shared_ptr<StoreImpl>> BuildStore(std::string_view json, std::string
       parents[i].push_back(pd->index);
     }
   }
-  // Ancestors: depth-first with memo; a cycle is an error.
-  std::vector<int> state(entities.size(), 0);  // 0 new, 1 on stack, 2 done
+  // Ancestors: depth-first with memo, on an explicit stack so that a deep hierarchy cannot
+  // overflow the thread's stack; a cycle is an error, and so is an entity with more than
+  // Limits::entity_ancestors transitive parents (they are stored, and searched by `in`).
+  const uint32_t max_ancestors = kDefaultLimits.entity_ancestors;
+  std::vector<uint8_t> state(entities.size(), 0);  // 0 new, 1 on the stack, 2 done
   std::vector<std::vector<uint32_t>> ancestors(entities.size());
-  std::function<Status(uint32_t)> visit = [&](uint32_t i) -> Status {
-    state[i] = 1;
+  auto finish = [&](uint32_t i) -> Status {
     std::vector<uint32_t> acc;
     for (uint32_t p : parents[i]) {
-      if (state[p] == 1) {
-        return Bad(src, list->items[i].offset,
-                   "entity " + EntityToString(*entities[i].uid) + " is its own ancestor (cycle)");
-      }
-      if (state[p] == 0) ARBITER_RETURN_IF_ERROR(visit(p));
       acc.push_back(p);
       acc.insert(acc.end(), ancestors[p].begin(), ancestors[p].end());
     }
     std::sort(acc.begin(), acc.end());
     acc.erase(std::unique(acc.begin(), acc.end()), acc.end());
+    if (acc.size() > max_ancestors) {
+      return Bad(src, list->items[i].offset,
+                 "entity " + EntityToString(*entities[i].uid) + " has " +
+                     std::to_string(acc.size()) + " ancestors, more than the limit of " +
+                     std::to_string(max_ancestors) + " (entity_ancestors)");
+    }
     ancestors[i] = std::move(acc);
     state[i] = 2;
+    return Status::Ok();
+  };
+  std::vector<std::pair<uint32_t, size_t>> stack;  // (entity, its next parent to visit)
+  auto visit = [&](uint32_t root) -> Status {
+    state[root] = 1;
+    stack.assign(1, {root, 0});
+    while (!stack.empty()) {
+      uint32_t i = stack.back().first;
+      size_t next = stack.back().second;
+      if (next == parents[i].size()) {
+        ARBITER_RETURN_IF_ERROR(finish(i));
+        stack.pop_back();
+        continue;
+      }
+      ++stack.back().second;
+      uint32_t p = parents[i][next];
+      if (state[p] == 1) {
+        return Bad(src, list->items[i].offset,
+                   "entity " + EntityToString(*entities[i].uid) + " is its own ancestor (cycle)");
+      }
+      if (state[p] == 0) {
+        state[p] = 1;
+        stack.emplace_back(p, 0);
+      }
+    }
     return Status::Ok();
   };
   for (uint32_t i = 0; i < entities.size(); ++i) {

@@ -11,7 +11,8 @@ using dsl::ExprKind;
 
 class Walker {
  public:
-  Walker(const StoreImpl& store, Arena* arena) : arena_(arena), ctx_{&store, arena, &error_} {}
+  Walker(const StoreImpl& store, Arena* arena, Budget* budget)
+      : arena_(arena), ctx_{&store, arena, &error_, budget} {}
 
   const EvalError& error() const { return error_; }
   std::vector<Value>& env() { return env_; }
@@ -28,6 +29,9 @@ class Walker {
         std::vector<Value> items(e.args.size());
         for (size_t i = 0; i < e.args.size(); ++i)
           if (!Eval(*e.args[i], &items[i])) return false;
+        if (!ChargeBuild(ctx_, items.size(), sizeof(SetObj) + items.size() * sizeof(Value))) {
+          return false;
+        }
         *out = MakeSet(arena_, items.data(), static_cast<uint32_t>(items.size()));
         return true;
       }
@@ -37,6 +41,9 @@ class Walker {
         for (size_t i = 0; i < e.args.size(); ++i) {
           if (!Eval(*e.args[i], &values[i])) return false;
           keys.push_back(arena_->CopyString(e.keys[i]));
+        }
+        if (!ChargeBuild(ctx_, keys.size(), sizeof(RecObj) + keys.size() * sizeof(Field))) {
+          return false;
         }
         *out = MakeRecord(arena_, keys.data(), values.data(), static_cast<uint32_t>(keys.size()));
         return true;
@@ -57,6 +64,8 @@ class Walker {
       case ExprKind::kBinary: {
         Value a, b;
         if (!Eval(*e.args[0], &a) || !Eval(*e.args[1], &b)) return false;
+        bool eq = e.binary_op == dsl::BinaryOp::kEq || e.binary_op == dsl::BinaryOp::kNe;
+        if (eq && !ChargeEqual(ctx_, a, b)) return false;
         switch (e.binary_op) {
           case dsl::BinaryOp::kEq: *out = Value::Bool(Equal(a, b)); return true;
           case dsl::BinaryOp::kNe: *out = Value::Bool(!Equal(a, b)); return true;
@@ -112,6 +121,7 @@ class Walker {
         if (!Eval(*e.args[0], &coll) || !CheckSet(ctx_, coll)) return false;
         bool any = e.kind == ExprKind::kAny;
         for (uint32_t i = 0; i < coll.set->size; ++i) {
+          if (!ChargeSteps(ctx_, 1)) return false;
           env_[e.slot] = coll.set->items[i];
           Value b;
           if (!Eval(*e.args[1], &b) || !CheckBool(ctx_, b)) return false;
@@ -152,9 +162,10 @@ class Walker {
 }  // namespace
 
 ReferenceDecision ReferenceDecide(const dsl::PolicySet& policies, const RequestImpl& request,
-                                  const StoreImpl& store) {
+                                  const StoreImpl& store, const EvalBudget& eval_budget) {
   Arena arena;
-  Walker walker(store, &arena);
+  Budget budget = MakeBudget(eval_budget);
+  Walker walker(store, &arena, &budget);
   auto resolved = [&](const EntityObj* e) {
     return Value::Entity(arena.New<EntityObj>(EntityObj{
         e->type, e->id, e->hash, store.Find(e->type, e->id, e->hash), e->properties, true}));

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <arbiter/engine.h>
+
 #include "dsl/ast.h"
 #include "engine/entity_store_impl.h"
 #include "engine/request_impl.h"
@@ -21,7 +23,11 @@ struct ReferenceDecision {
   std::vector<std::string> matched;
 };
 
+// Charges the evaluation budget at the same operations as the VM (spec/language.md), one
+// budget for the whole decision. The VM does less work for the same decision (constants folded
+// at compile time, rules the index skips), never more, so a decision within `budget` here is
+// within it in the VM; near the limit the VM may succeed where the oracle ran out.
 ReferenceDecision ReferenceDecide(const dsl::PolicySet& policies, const RequestImpl& request,
-                                  const StoreImpl& store);
+                                  const StoreImpl& store, const EvalBudget& budget = {});
 
 }  // namespace arbiter::engine

@@ -22,6 +22,7 @@ bool ARBITER_VM_FUNCTION(const Program& p, uint32_t entry, const EvalContext& ct
   const Value* const consts = p.constants.data();
   const std::string_view* const strs = p.string_views.data();
   Value* sp = stack;
+  Budget* const budget = ctx.budget;
 
 #if ARBITER_COMPUTED_GOTO
   static const void* const kLabels[] = {
@@ -81,11 +82,13 @@ dispatch:
   }
   TARGET(Eq) : {
     --sp;
+    if (!ChargeEqual(ctx, sp[-1], sp[0])) goto error;
     sp[-1] = Value::Bool(Equal(sp[-1], sp[0]));
     DISPATCH();
   }
   TARGET(Ne) : {
     --sp;
+    if (!ChargeEqual(ctx, sp[-1], sp[0])) goto error;
     sp[-1] = Value::Bool(!Equal(sp[-1], sp[0]));
     DISPATCH();
   }
@@ -192,6 +195,7 @@ dispatch:
   TARGET(MakeSet) : {
     uint32_t n = *ip++;
     sp -= n;
+    if (!ChargeBuild(ctx, n, sizeof(SetObj) + uint64_t{n} * sizeof(Value))) goto error;
     Value v = MakeSet(ctx.arena, sp, n);
     *sp++ = v;
     DISPATCH();
@@ -200,6 +204,7 @@ dispatch:
     const std::vector<std::string_view>& keys = p.shape_views[*ip++];
     uint32_t n = static_cast<uint32_t>(keys.size());
     sp -= n;
+    if (!ChargeBuild(ctx, n, sizeof(RecObj) + uint64_t{n} * sizeof(Field))) goto error;
     Value v = MakeRecord(ctx.arena, keys.data(), sp, n);
     *sp++ = v;
     DISPATCH();
@@ -225,6 +230,12 @@ dispatch:
     const SetObj* set = sp[-2].set;
     int64_t i = sp[-1].i;
     if (i < static_cast<int64_t>(set->size)) {
+      // The one charge on the loop path: a step per element taken.
+      if (__builtin_expect(budget->steps == 0, 0)) {
+        BudgetExceeded(ctx, false);
+        goto error;
+      }
+      --budget->steps;
       vars[ip[0]] = set->items[i];
       sp[-1].i = i + 1;
       ip += 2;

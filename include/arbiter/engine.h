@@ -55,8 +55,18 @@ struct SourceDigest {
   std::string sha256;  // hex of the file's bytes
 };
 
+// How much work one decision may do (spec/language.md, "Evaluation budget"). A decision that
+// needs more gets an evaluation error naming the budget in every rule that ran out, so a
+// fail-closed forbid denies. 0 means the default (common/limits.h: Limits::eval_steps and
+// Limits::eval_bytes), which is what the daemon uses.
+struct EvalBudget {
+  uint64_t steps = 0;  // quantifier iterations, elements built or scanned, 16-byte text chunks
+  uint64_t bytes = 0;  // bytes of sets, records and other values built while deciding
+};
+
 struct DecideOptions {
   bool explain = false;
+  EvalBudget budget = {};
 };
 
 struct CompileResult;
