@@ -22,9 +22,10 @@ struct Limits {
   uint32_t http_body_timeout_ms = 30'000;     // body complete within this after the header
 
   // --- JSON input (requests, entity data, evidence, admin bodies) ---------------------------
+  // The one reader, engine/json_reader.h, enforces these for every untrusted document.
   uint32_t json_depth = 64;                   // nesting of [ and {
   size_t json_values = 1'000'000;             // values in one document
-  size_t json_string_bytes = 1u << 20;        // one string (after unescaping)
+  size_t json_string_bytes = 1u << 20;        // one string or key (after unescaping)
 
   // --- Entity data and values ----------------------------------------------------------------
   size_t entities = 10'000'000;               // entities in one store

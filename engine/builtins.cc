@@ -452,6 +452,30 @@ bool StringContains(const EvalContext& ctx, std::string_view s, std::string_view
   return true;
 }
 
+// Whether all (or any) elements of `of` are in `set`, stopping at the first miss (or hit):
+// one scan per element while `set` is small, else one index of `set`, O(|set| + |of|).
+bool ContainsAllOrAny(const SetObj& set, const SetObj& of, bool all) {
+  if (set.size <= kScanSetSize) {
+    for (uint32_t i = 0; i < of.size; ++i)
+      if (SetContains(set, of.items[i]) != all) return !all;
+    return all;
+  }
+  ValueIndex index(set.items, set.size);
+  for (uint32_t i = 0; i < set.size; ++i) index.Add(i);
+  for (uint32_t i = 0; i < of.size; ++i)
+    if ((index.Find(of.items[i]) >= 0) != all) return !all;
+  return all;
+}
+}  // namespace
+
+bool SetContainsAll(const SetObj& set, const SetObj& of) {
+  return ContainsAllOrAny(set, of, true);
+}
+bool SetContainsAny(const SetObj& set, const SetObj& of) {
+  return ContainsAllOrAny(set, of, false);
+}
+
+namespace {
 size_t Utf8Length(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xc0) != 0x80;
@@ -486,14 +510,10 @@ bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Val
       if (!need(recv, Kind::kSet, "a set") || !need(args[0], Kind::kSet, "a set argument")) {
         return false;
       }
-      if (!ChargeSteps(ctx, uint64_t{recv.set->size} * args[0].set->size)) return false;
-      bool all = true, any = false;
-      for (uint32_t i = 0; i < args[0].set->size; ++i) {
-        bool has = SetContains(*recv.set, args[0].set->items[i]);
-        all = all && has;
-        any = any || has;
-      }
-      *out = Value::Bool(m == Method::kContainsAll ? all : any);
+      // Linear in both sets (an index of the receiver once it is large).
+      if (!ChargeSteps(ctx, uint64_t{recv.set->size} + args[0].set->size)) return false;
+      *out = Value::Bool(m == Method::kContainsAll ? SetContainsAll(*recv.set, *args[0].set)
+                                                   : SetContainsAny(*recv.set, *args[0].set));
       return true;
     }
     case Method::kIsEmpty:
@@ -597,28 +617,45 @@ bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Val
 Value MakeSet(Arena* arena, const Value* items, uint32_t n) {
   Value* out = arena->AllocateArray<Value>(n);
   uint32_t k = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    bool dup = false;
-    for (uint32_t j = 0; j < k && !dup; ++j) dup = Equal(out[j], items[i]);
-    if (!dup) out[k++] = items[i];
+  if (n <= kScanSetSize) {
+    for (uint32_t i = 0; i < n; ++i) {
+      bool dup = false;
+      for (uint32_t j = 0; j < k && !dup; ++j) dup = Equal(out[j], items[i]);
+      if (!dup) out[k++] = items[i];
+    }
+  } else {
+    ValueIndex index(out, n);  // O(n) expected; a scan per element would be quadratic
+    for (uint32_t i = 0; i < n; ++i) {
+      out[k] = items[i];
+      if (index.AddIfAbsent(k)) ++k;
+    }
   }
   return Value::Set(arena->New<SetObj>(SetObj{k, out}));
 }
 
 Value MakeRecord(Arena* arena, const std::string_view* keys, const Value* values, uint32_t n) {
   Field* fields = arena->AllocateArray<Field>(n);
+  for (uint32_t i = 0; i < n; ++i) fields[i] = Field{keys[i], values[i]};
+  // Sorted by key, stably, so of a repeated key the last value is the one kept: in place for
+  // the few fields of a literal (no allocation on the decision path), O(n log n) for data.
+  auto by_key = [](const Field& a, const Field& b) { return a.key < b.key; };
+  if (n <= kScanSetSize) {
+    for (uint32_t i = 1; i < n; ++i) {
+      Field f = fields[i];
+      uint32_t j = i;
+      for (; j > 0 && by_key(f, fields[j - 1]); --j) fields[j] = fields[j - 1];
+      fields[j] = f;
+    }
+  } else if (!std::is_sorted(fields, fields + n, by_key)) {
+    std::stable_sort(fields, fields + n, by_key);
+  }
   uint32_t k = 0;
   for (uint32_t i = 0; i < n; ++i) {
-    // Insertion sort by key; a repeated key keeps the last value.
-    uint32_t pos = 0;
-    while (pos < k && fields[pos].key < keys[i]) ++pos;
-    if (pos < k && fields[pos].key == keys[i]) {
-      fields[pos].value = values[i];
-      continue;
+    if (k > 0 && fields[k - 1].key == fields[i].key) {
+      fields[k - 1].value = fields[i].value;
+    } else {
+      fields[k++] = fields[i];
     }
-    for (uint32_t j = k; j > pos; --j) fields[j] = fields[j - 1];
-    fields[pos] = Field{keys[i], values[i]};
-    ++k;
   }
   return Value::Record(arena->New<RecObj>(RecObj{k, fields}));
 }

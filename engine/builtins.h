@@ -151,6 +151,9 @@ bool OpCallMethod(const EvalContext& ctx, Method m, const Value& recv, const Val
 Value MakeSet(Arena* arena, const Value* items, uint32_t n);
 Value MakeRecord(Arena* arena, const std::string_view* keys, const Value* values, uint32_t n);
 bool SetContains(const SetObj& set, const Value& v);
+// set.containsAll(of) and set.containsAny(of), O(|set| + |of|) expected.
+bool SetContainsAll(const SetObj& set, const SetObj& of);
+bool SetContainsAny(const SetObj& set, const SetObj& of);
 // The entity data for an entity value in ctx.store, or null when it is not there.
 const EntityData* ResolveEntity(const EvalContext& ctx, const EntityObj& e);
 

@@ -95,6 +95,10 @@ Result<std::shared_ptr<StoreImpl>> BuildStore(std::string_view json, std::string
   if (list->type != JsonNode::kArray) {
     return Bad(src, list->offset, "expected an array of entities, got " + std::string(list->TypeName()));
   }
+  if (list->items.size() > kDefaultLimits.entities) {
+    return Bad(src, list->offset, "more than " + std::to_string(kDefaultLimits.entities) +
+                                      " entities (entities)");
+  }
   auto& entities = store->mutable_entities();
   entities.reserve(list->items.size());
   std::vector<const JsonNode*> attrs_nodes, parents_nodes;

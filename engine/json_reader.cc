@@ -1,5 +1,7 @@
 #include "engine/json_reader.h"
 
+#include <algorithm>
+
 #include "common/json_string.h"
 #include "common/utf8.h"
 
@@ -32,11 +34,24 @@ std::string JsonPosition(std::string_view file, std::string_view text, uint32_t 
 
 namespace {
 
+// Objects with at most this many keys are checked for repeats pairwise (no allocation, and
+// requests are made of such objects); larger ones by sorting their keys.
+constexpr size_t kPairwiseKeys = 8;
+
 class Reader {
  public:
-  Reader(std::string_view text, std::string_view file) : s_(text), file_(file) {}
+  Reader(std::string_view text, std::string_view file, const Limits& limits,
+         JsonReadReport* report)
+      : s_(text), file_(file), limits_(limits), report_(report) {}
 
   Status Document(JsonNode* out) {
+    size_t bad = 0;
+    // Bytes outside strings must be ASCII anyway, so one pass over the text covers every
+    // string's raw bytes; decoded escapes are valid by construction.
+    if (!IsValidUtf8(s_, &bad)) {
+      i_ = bad;
+      return Error("not valid UTF-8", JsonError::kUtf8);
+    }
     SkipSpace();
     ARBITER_RETURN_IF_ERROR(ParseValue(out, 0));
     SkipSpace();
@@ -45,7 +60,9 @@ class Reader {
   }
 
  private:
-  Status Error(std::string_view what) {
+  Status Error(std::string_view what, JsonError kind = JsonError::kSyntax) {
+    report_->error = kind;
+    report_->offset = static_cast<uint32_t>(i_);
     return Status::InvalidArgument(JsonPosition(file_, s_, static_cast<uint32_t>(i_)) +
                                    ": invalid JSON: " + std::string(what));
   }
@@ -59,11 +76,21 @@ class Reader {
     return true;
   }
 
-  Status ParseValue(JsonNode* out, int depth) {
-    if (depth > 128) return Error("nested too deeply");
+  // `depth` is the number of arrays and objects open around the value.
+  Status ParseValue(JsonNode* out, uint32_t depth) {
     if (i_ >= s_.size()) return Error("unexpected end of input");
+    if (++report_->values > limits_.json_values) {
+      return Error("more than " + std::to_string(limits_.json_values) +
+                       " values in one document (json_values)",
+                   JsonError::kSize);
+    }
     out->offset = static_cast<uint32_t>(i_);
     char c = s_[i_];
+    if ((c == '{' || c == '[') && depth >= limits_.json_depth) {
+      return Error("nested deeper than " + std::to_string(limits_.json_depth) +
+                       " levels (json_depth)",
+                   JsonError::kDepth);
+    }
     switch (c) {
       case '{': return ParseObject(out, depth);
       case '[': return ParseArray(out, depth);
@@ -130,6 +157,18 @@ class Reader {
   }
 
   Status ParseString(std::string* out) {
+    size_t start = i_;
+    ARBITER_RETURN_IF_ERROR(ParseStringText(out));
+    if (out->size() > limits_.json_string_bytes) {
+      i_ = start;
+      return Error("a string longer than " + std::to_string(limits_.json_string_bytes) +
+                       " bytes (json_string_bytes)",
+                   JsonError::kSize);
+    }
+    return Status::Ok();
+  }
+
+  Status ParseStringText(std::string* out) {
     ++i_;  // opening quote
     out->clear();
     while (true) {
@@ -180,7 +219,7 @@ class Reader {
     }
   }
 
-  Status ParseArray(JsonNode* out, int depth) {
+  Status ParseArray(JsonNode* out, uint32_t depth) {
     out->type = JsonNode::kArray;
     ++i_;
     SkipSpace();
@@ -207,7 +246,7 @@ class Reader {
     }
   }
 
-  Status ParseObject(JsonNode* out, int depth) {
+  Status ParseObject(JsonNode* out, uint32_t depth) {
     out->type = JsonNode::kObject;
     ++i_;
     SkipSpace();
@@ -224,12 +263,6 @@ class Reader {
       out->key_offsets.push_back(static_cast<uint32_t>(i_));
       out->keys.emplace_back();
       ARBITER_RETURN_IF_ERROR(ParseString(&out->keys.back()));
-      for (size_t k = 0; k + 1 < out->keys.size(); ++k) {
-        if (out->keys[k] == out->keys.back()) {
-          i_ = out->key_offsets.back();
-          return Error("duplicate key \"" + out->keys.back() + "\"");
-        }
-      }
       SkipSpace();
       if (i_ >= s_.size() || s_[i_] != ':') return Error("expected ':'");
       ++i_;
@@ -244,22 +277,68 @@ class Reader {
       }
       if (s_[i_] == '}') {
         ++i_;
-        return Status::Ok();
+        return CheckDistinctKeys(*out);
       }
       return Error("expected ',' or '}'");
     }
   }
 
+  // The first key, in document order, that repeats an earlier one is the error.
+  Status CheckDistinctKeys(const JsonNode& object) {
+    const std::vector<std::string>& keys = object.keys;
+    size_t n = keys.size(), repeat = n;
+    if (n <= kPairwiseKeys) {
+      for (size_t k = 1; k < n && repeat == n; ++k) {
+        for (size_t j = 0; j < k; ++j) {
+          ++report_->key_comparisons;
+          if (keys[j] == keys[k]) {
+            repeat = k;
+            break;
+          }
+        }
+      }
+    } else {
+      // Sorted by key, equal keys stay in document order: each run's second member is a
+      // repeat, and the earliest of those is the one to report.
+      order_.resize(n);
+      for (size_t k = 0; k < n; ++k) order_[k] = static_cast<uint32_t>(k);
+      std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
+        ++report_->key_comparisons;
+        return keys[a] < keys[b];
+      });
+      for (size_t k = 1; k < n; ++k) {
+        ++report_->key_comparisons;
+        const std::string& key = keys[order_[k]];
+        if (keys[order_[k - 1]] == key && (k < 2 || keys[order_[k - 2]] != key)) {
+          repeat = std::min<size_t>(repeat, order_[k]);
+        }
+      }
+    }
+    if (repeat == n) return Status::Ok();
+    i_ = object.key_offsets[repeat];
+    return Error("duplicate key \"" + keys[repeat] + "\"", JsonError::kDuplicateKey);
+  }
+
   std::string_view s_;
   std::string_view file_;
+  const Limits& limits_;
+  JsonReadReport* report_;
+  std::vector<uint32_t> order_;  // scratch for CheckDistinctKeys
   size_t i_ = 0;
 };
 
 }  // namespace
 
-Result<JsonNode> ParseJson(std::string_view text, std::string_view file) {
+Result<JsonNode> ParseJson(std::string_view text, std::string_view file, const Limits& limits,
+                           JsonReadReport* report) {
+  JsonReadReport local;
+  if (report == nullptr) report = &local;
+  *report = JsonReadReport{};
+  if (text.size() > UINT32_MAX) {
+    return Status::InvalidArgument(std::string(file) + ": invalid JSON: larger than 4 GiB");
+  }
   JsonNode root;
-  Reader reader(text, file);
+  Reader reader(text, file, limits, report);
   ARBITER_RETURN_IF_ERROR(reader.Document(&root));
   return root;
 }

@@ -56,6 +56,20 @@ static bool SetHas(const SetObj& s, const Value& v) {
   return false;
 }
 
+// a and b have the same size and distinct elements: equal when every element of a is in b.
+static bool SetsEqual(const SetObj& a, const SetObj& b) {
+  if (b.size <= kScanSetSize) {
+    for (uint32_t i = 0; i < a.size; ++i)
+      if (!SetHas(b, a.items[i])) return false;
+    return true;
+  }
+  ValueIndex index(b.items, b.size);
+  for (uint32_t i = 0; i < b.size; ++i) index.Add(i);
+  for (uint32_t i = 0; i < a.size; ++i)
+    if (index.Find(a.items[i]) < 0) return false;
+  return true;
+}
+
 bool Equal(const Value& a, const Value& b) {
   if (a.kind != b.kind) return false;
   switch (a.kind) {
@@ -72,9 +86,7 @@ bool Equal(const Value& a, const Value& b) {
     case Kind::kSet: {
       if (a.set == b.set) return true;
       if (a.set->size != b.set->size) return false;
-      for (uint32_t i = 0; i < a.set->size; ++i)
-        if (!SetHas(*b.set, a.set->items[i])) return false;
-      return true;
+      return SetsEqual(*a.set, *b.set);
     }
     case Kind::kRecord: {
       if (a.rec == b.rec) return true;
@@ -99,6 +111,73 @@ uint64_t HashValue(const Value& v) {
     case Kind::kIp: return static_cast<uint64_t>(v.kind) * 0x9e3779b97f4a7c15ull;
     default: return static_cast<uint64_t>(v.i) * 0x9e3779b97f4a7c15ull + static_cast<uint64_t>(v.kind);
   }
+}
+
+namespace {
+uint64_t Mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+}  // namespace
+
+uint64_t DeepHash(const Value& v) {
+  switch (v.kind) {
+    case Kind::kSet: {
+      uint64_t h = v.set->size;  // a sum: elements are distinct and their order is not equality
+      for (uint32_t i = 0; i < v.set->size; ++i) h += Mix(DeepHash(v.set->items[i]));
+      return Mix(h ^ 0x5e7);
+    }
+    case Kind::kRecord: {
+      uint64_t h = v.rec->size;
+      for (uint32_t i = 0; i < v.rec->size; ++i) {
+        h = Mix(h * 31 + HashBytes(v.rec->fields[i].key)) + DeepHash(v.rec->fields[i].value);
+      }
+      return Mix(h ^ 0x7ec);
+    }
+    case Kind::kIp: {
+      std::string_view bytes(reinterpret_cast<const char*>(v.ip->addr), 16);
+      return HashBytes(bytes, v.ip->prefix * 2u + v.ip->v6);
+    }
+    default: return HashValue(v);
+  }
+}
+
+namespace {
+constexpr uint32_t kEmpty = UINT32_MAX;
+}  // namespace
+
+ValueIndex::ValueIndex(const Value* items, uint32_t expected) : items_(items) {
+  uint64_t capacity = 16;
+  while (capacity < uint64_t{expected} * 2) capacity *= 2;  // load factor at most 1/2
+  slots_.assign(capacity, kEmpty);
+  hashes_.resize(capacity);
+  mask_ = capacity - 1;
+}
+
+int64_t ValueIndex::Find(const Value& v, uint64_t hash) const {
+  for (uint64_t s = hash & mask_;; s = (s + 1) & mask_) {
+    uint32_t index = slots_[s];
+    if (index == kEmpty) return -1;
+    if (hashes_[s] == hash && Equal(items_[index], v)) return index;
+  }
+}
+
+void ValueIndex::Insert(uint32_t index, uint64_t hash) {
+  uint64_t s = hash & mask_;
+  while (slots_[s] != kEmpty) s = (s + 1) & mask_;
+  slots_[s] = index;
+  hashes_[s] = hash;
+}
+
+void ValueIndex::Add(uint32_t index) { Insert(index, DeepHash(items_[index])); }
+
+bool ValueIndex::AddIfAbsent(uint32_t index) {
+  uint64_t hash = DeepHash(items_[index]);
+  if (Find(items_[index], hash) >= 0) return false;
+  Insert(index, hash);
+  return true;
 }
 
 std::string EntityToString(const EntityObj& e) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace arbiter::engine {
 
@@ -148,6 +149,35 @@ struct IpObj {
 bool Equal(const Value& a, const Value& b);
 // A hash consistent with Equal for scalars, strings and entities (used by the rule index).
 uint64_t HashValue(const Value& v);
+// A hash consistent with Equal for every kind: sets hash their elements order-free, records
+// their fields in key order. For building and comparing sets in O(n) expected.
+uint64_t DeepHash(const Value& v);
+
+// Which of a growing array of distinct values equal a given one, in O(1) expected per query:
+// set construction, set equality and containsAll/containsAny on large sets use it instead of
+// a scan per element (which is quadratic). Holds indices into `items`, which it does not own.
+class ValueIndex {
+ public:
+  ValueIndex(const Value* items, uint32_t expected);
+  // Index of an element of items[0..size) equal to v, or -1.
+  int64_t Find(const Value& v) const { return Find(v, DeepHash(v)); }
+  // Adds items[index] (expected distinct from the elements added so far).
+  void Add(uint32_t index);
+  // Adds items[index] unless an equal element is present; true when added.
+  bool AddIfAbsent(uint32_t index);
+
+ private:
+  int64_t Find(const Value& v, uint64_t hash) const;
+  void Insert(uint32_t index, uint64_t hash);
+
+  const Value* items_;
+  std::vector<uint32_t> slots_;  // kEmpty or an index into items_
+  std::vector<uint64_t> hashes_;  // per slot
+  uint64_t mask_;
+};
+
+// Sets at most this large are scanned; larger ones are indexed.
+inline constexpr uint32_t kScanSetSize = 16;
 
 // String equality tuned for the short names policies compare (types, ids, attribute names):
 // an inline byte loop instead of a call to memcmp.

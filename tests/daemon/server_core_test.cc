@@ -9,6 +9,7 @@
 #include <future>
 #include <thread>
 
+#include "common/utf8.h"
 #include "daemon/http_server.h"
 #include "daemon/json_input.h"
 #include "daemon/responses.h"
@@ -265,7 +266,13 @@ TEST_CASE("JSON input helpers") {
   CHECK(IsJsonContentType("application/problem+json"));
   CHECK_FALSE(IsJsonContentType("application/jsonx"));
   CHECK_FALSE(IsJsonContentType("text/json"));
-  CHECK(JsonNestingDepth(R"({"a":"[[[[","b":[1,{"c":2}]})", 100) == 3);
+  JsonInputError error;
+  CHECK(CheckJsonText(R"({"a":"[[[[","b":[1,{"c":2}]})", &error));
+  arbiter::Limits shallow;
+  shallow.json_depth = 2;
+  CHECK_FALSE(CheckJsonText(R"({"a":"[[[[","b":[1,{"c":2}]})", &error, shallow));
+  CHECK(error.code == "too_deep");
+  CHECK(error.message.starts_with("body:1:20: "));
   size_t at = 0;
   CHECK_FALSE(arbiter::IsValidUtf8("ab\xF5", &at));
   CHECK(at == 2);
