@@ -11,14 +11,20 @@
 // numbers with a fraction or exponent (their shortest round-trip form is nlohmann's to
 // choose), integers outside 64 bits, objects with a repeated key, nesting deeper than
 // kMaxCanonicalDepth. tests/common/canonical_json_test.cc checks it against nlohmann.
+//
+// It writes, it does not guard: untrusted text reaches it only after the JSON reader
+// (engine/json_reader.h) accepted it within Limits, and its depth bound is that reader's, so
+// whatever the reader accepts it can rewrite. Its own work is O(n log n) (keys are sorted).
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "common/limits.h"
+
 namespace arbiter {
 
-inline constexpr int kMaxCanonicalDepth = 256;
+inline constexpr int kMaxCanonicalDepth = static_cast<int>(kDefaultLimits.json_depth);
 
 enum class CanonicalJsonResult {
   kOk,           // *out holds the canonical text

@@ -635,21 +635,27 @@ Value MakeSet(Arena* arena, const Value* items, uint32_t n) {
 
 Value MakeRecord(Arena* arena, const std::string_view* keys, const Value* values, uint32_t n) {
   Field* fields = arena->AllocateArray<Field>(n);
-  for (uint32_t i = 0; i < n; ++i) fields[i] = Field{keys[i], values[i]};
-  // Sorted by key, stably, so of a repeated key the last value is the one kept: in place for
-  // the few fields of a literal (no allocation on the decision path), O(n log n) for data.
-  auto by_key = [](const Field& a, const Field& b) { return a.key < b.key; };
-  if (n <= kScanSetSize) {
-    for (uint32_t i = 1; i < n; ++i) {
-      Field f = fields[i];
-      uint32_t j = i;
-      for (; j > 0 && by_key(f, fields[j - 1]); --j) fields[j] = fields[j - 1];
-      fields[j] = f;
-    }
-  } else if (!std::is_sorted(fields, fields + n, by_key)) {
-    std::stable_sort(fields, fields + n, by_key);
-  }
   uint32_t k = 0;
+  if (n <= kScanSetSize) {
+    // The few fields of a literal or a request object: insertion sort, no allocation.
+    for (uint32_t i = 0; i < n; ++i) {
+      // A repeated key keeps the last value.
+      uint32_t pos = 0;
+      while (pos < k && fields[pos].key < keys[i]) ++pos;
+      if (pos < k && fields[pos].key == keys[i]) {
+        fields[pos].value = values[i];
+        continue;
+      }
+      for (uint32_t j = k; j > pos; --j) fields[j] = fields[j - 1];
+      fields[pos] = Field{keys[i], values[i]};
+      ++k;
+    }
+    return Value::Record(arena->New<RecObj>(RecObj{k, fields}));
+  }
+  // O(n log n): a stable sort keeps repeated keys in order, so the last value is kept.
+  for (uint32_t i = 0; i < n; ++i) fields[i] = Field{keys[i], values[i]};
+  auto by_key = [](const Field& a, const Field& b) { return a.key < b.key; };
+  if (!std::is_sorted(fields, fields + n, by_key)) std::stable_sort(fields, fields + n, by_key);
   for (uint32_t i = 0; i < n; ++i) {
     if (k > 0 && fields[k - 1].key == fields[i].key) {
       fields[k - 1].value = fields[i].value;

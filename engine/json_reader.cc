@@ -79,7 +79,7 @@ class Reader {
   // `depth` is the number of arrays and objects open around the value.
   Status ParseValue(JsonNode* out, uint32_t depth) {
     if (i_ >= s_.size()) return Error("unexpected end of input");
-    if (++report_->values > limits_.json_values) {
+    if (++values_ > limits_.json_values) {
       return Error("more than " + std::to_string(limits_.json_values) +
                        " values in one document (json_values)",
                    JsonError::kSize);
@@ -156,20 +156,15 @@ class Reader {
     return true;
   }
 
-  Status ParseString(std::string* out) {
-    size_t start = i_;
-    ARBITER_RETURN_IF_ERROR(ParseStringText(out));
-    if (out->size() > limits_.json_string_bytes) {
-      i_ = start;
-      return Error("a string longer than " + std::to_string(limits_.json_string_bytes) +
-                       " bytes (json_string_bytes)",
-                   JsonError::kSize);
-    }
-    return Status::Ok();
+  Status StringTooLong(size_t start) {
+    i_ = start;
+    return Error("a string longer than " + std::to_string(limits_.json_string_bytes) +
+                     " bytes (json_string_bytes)",
+                 JsonError::kSize);
   }
 
-  Status ParseStringText(std::string* out) {
-    ++i_;  // opening quote
+  Status ParseString(std::string* out) {
+    size_t start = i_++;  // the opening quote
     out->clear();
     while (true) {
       size_t plain = PlainJsonRun(s_.substr(i_));  // copied in one piece
@@ -179,6 +174,7 @@ class Reader {
       char c = s_[i_];
       if (c == '"') {
         ++i_;
+        if (out->size() > limits_.json_string_bytes) return StringTooLong(start);
         return Status::Ok();
       }
       if (static_cast<unsigned char>(c) < 0x20) return Error("control character in string");
@@ -288,15 +284,16 @@ class Reader {
     const std::vector<std::string>& keys = object.keys;
     size_t n = keys.size(), repeat = n;
     if (n <= kPairwiseKeys) {
-      for (size_t k = 1; k < n && repeat == n; ++k) {
+      for (size_t k = 1; k < n; ++k) {
         for (size_t j = 0; j < k; ++j) {
-          ++report_->key_comparisons;
           if (keys[j] == keys[k]) {
-            repeat = k;
-            break;
+            report_->key_comparisons += k * (k - 1) / 2 + j + 1;
+            i_ = object.key_offsets[k];
+            return Error("duplicate key \"" + keys[k] + "\"", JsonError::kDuplicateKey);
           }
         }
       }
+      report_->key_comparisons += n * (n - 1) / 2;
     } else {
       // Sorted by key, equal keys stay in document order: each run's second member is a
       // repeat, and the earliest of those is the one to report.
@@ -325,6 +322,9 @@ class Reader {
   JsonReadReport* report_;
   std::vector<uint32_t> order_;  // scratch for CheckDistinctKeys
   size_t i_ = 0;
+
+ public:
+  size_t values_ = 0;  // values read so far
 };
 
 }  // namespace
@@ -339,7 +339,9 @@ Result<JsonNode> ParseJson(std::string_view text, std::string_view file, const L
   }
   JsonNode root;
   Reader reader(text, file, limits, report);
-  ARBITER_RETURN_IF_ERROR(reader.Document(&root));
+  Status read = reader.Document(&root);
+  report->values = reader.values_;
+  if (!read.ok()) return read;
   return root;
 }
 
