@@ -37,8 +37,26 @@ std::function<int()> SetupServe(CLI::App& parent) {
       ->capture_default_str();
   cmd->add_option("--tls-cert", o->tls_cert_file, "TLS certificate chain (PEM)");
   cmd->add_option("--tls-key", o->tls_key_file, "TLS private key (PEM)");
+  cmd->add_option("--tls-client-ca", o->tls_client_ca_file,
+                  "CA certificates (PEM) for client certificates; principals with "
+                  "cert_subject authenticate with them");
+  cmd->add_option("--auth-file", o->auth_file,
+                  "The principals: name, roles, and token_sha256 or cert_subject (JSON, "
+                  "spec/http-api.md)");
   cmd->add_option("--admin-token-file", o->admin_token_file,
-                  "File holding the bearer token for the admin API (/v1/policies)");
+                  "File holding a bearer token: a principal `admin` with role `admin`");
+  cmd->add_option("--api-policy", o->api_policy_dir,
+                  "Policy pack deciding who may call which endpoint (default: "
+                  "stdlib-policies/system-api)");
+  cmd->add_flag("--open-decisions", o->open_decisions,
+                "Without --auth-file, listen on a non-loopback address anyway, with the "
+                "decision endpoints open to everyone on purpose");
+  cmd->add_option("--checkpoint-every-entries", o->checkpoint_every_entries,
+                  "Sign a checkpoint after this many new entries (0: never by count)")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-every-ms", o->checkpoint_every_ms,
+                  "Sign a checkpoint when entries are this old (0: never by time)")
+      ->capture_default_str();
   cmd->add_option("--body-limit", o->body_limit, "Largest request body in bytes (413 above)")
       ->capture_default_str();
   cmd->add_option("--header-timeout-ms", o->header_timeout_ms,
@@ -47,8 +65,11 @@ std::function<int()> SetupServe(CLI::App& parent) {
   cmd->add_option("--body-timeout-ms", o->body_timeout_ms,
                   "Close a connection whose request body is not complete in this time")
       ->capture_default_str();
-  cmd->add_flag("--no-playground", [o](int64_t) { o->playground = false; },
-                "Disable the playground page and its endpoints (production)");
+  cmd->add_flag("--playground", o->playground,
+                "Serve the playground page and its endpoints (on loopback, or to principals "
+                "with the playground role)");
+  cmd->add_flag("--no-playground", [](int64_t) {},
+                "Accepted for compatibility: the playground is off unless --playground");
   cmd->add_option("--playground-dir", o->playground_dir, "Folder of the playground page");
   cmd->add_option("--stdlib-dir", o->stdlib_dir, "Policy packs offered as playground examples");
   cmd->add_option("--port-file", o->port_file, "Write HOST:PORT here once listening");

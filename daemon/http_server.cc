@@ -62,6 +62,30 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
+// The RFC 2253 subject of the peer's certificate when it verified, else empty.
+template <class Stream>
+std::string PeerSubject(Stream& stream) {
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    return {};
+  } else {
+    SSL* ssl = stream.native_handle();
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    if (cert == nullptr) return {};
+    std::string out;
+    if (SSL_get_verify_result(ssl) == X509_V_OK) {
+      BIO* bio = BIO_new(BIO_s_mem());
+      if (bio && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+        char* data = nullptr;
+        long n = BIO_get_mem_data(bio, &data);
+        if (n > 0) out.assign(data, static_cast<size_t>(n));
+      }
+      BIO_free(bio);
+    }
+    X509_free(cert);
+    return out;
+  }
+}
+
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
@@ -77,6 +101,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         self->stream_.async_handshake(ssl::stream_base::server,
                                       [self](beast::error_code ec) {
                                         if (ec) return self->Close();
+                                        self->peer_subject_ = PeerSubject(self->stream_);
                                         self->ReadHeader();
                                       });
       } else {
@@ -166,6 +191,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     HttpRequest req = parser_->release();
     keep_alive_ = req.keep_alive();
     request_id_ = std::string(req["X-Request-ID"]);
+    // Only the server names a certificate: a header of that name from the client goes.
+    req.erase(BSv(kPeerSubjectHeader));
+    if (!peer_subject_.empty()) req.set(BSv(kPeerSubjectHeader), peer_subject_);
     busy_ = true;
     counted_ = true;
     server_->in_flight->fetch_add(1);
@@ -257,6 +285,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::shared_ptr<http::response<http::empty_body>> continue_;
   std::shared_ptr<HttpResponse> response_;
   std::string request_id_;
+  std::string peer_subject_;  // of a verified client certificate
   std::chrono::steady_clock::time_point started_;
   bool keep_alive_ = false;
   bool busy_ = false;     // a request is with the handler or its response is being written
@@ -314,6 +343,11 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions options
                        ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
       ctx->use_certificate_chain_file(*options.tls_cert_file);
       ctx->use_private_key_file(*options.tls_key_file, ssl::context::pem);
+      if (options.tls_client_ca_file) {
+        // Asked for, not required: callers may authenticate with a bearer token instead.
+        ctx->load_verify_file(*options.tls_client_ca_file);
+        ctx->set_verify_mode(ssl::verify_peer);
+      }
       impl->tls = std::move(ctx);
     } catch (const boost::system::system_error& e) {
       return Status::InvalidArgument(

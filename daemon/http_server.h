@@ -34,6 +34,11 @@ inline boost::beast::string_view BSv(std::string_view s) { return {s.data(), s.s
 // Hands the response back to the connection. Call exactly once; safe from any thread.
 using Reply = std::function<void(HttpResponse)>;
 using Handler = std::function<void(HttpRequest&, Reply)>;
+// With tls_client_ca_file, the subject (RFC 2253) of a client certificate that verified
+// against it is put on each request in this header; one a client sent itself is always
+// removed, so the header names a verified certificate or is absent.
+inline constexpr std::string_view kPeerSubjectHeader = "Arbiter-Tls-Client-Subject";
+
 // Called for every response written (status, seconds since the request was complete).
 using ResponseObserver = std::function<void(unsigned status, double seconds)>;
 
@@ -50,6 +55,7 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_timeout{30'000};
   std::optional<std::string> tls_cert_file;  // PEM chain; with tls_key_file, serve HTTPS only
   std::optional<std::string> tls_key_file;
+  std::optional<std::string> tls_client_ca_file;  // PEM CAs: ask for client certificates
 };
 
 class HttpServer {

@@ -33,8 +33,7 @@ std::optional<std::string> ReadFile(const fs::path& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<Playground>> Playground::Create(PlaygroundOptions options) {
-  std::unique_ptr<Playground> playground(new Playground(std::move(options)));
+Result<std::shared_ptr<ledger::Ledger>> Playground::NewScratch() {
   auto key = ledger::SigningKey::Generate("arbiter-playground");
   if (!key.ok()) return key.status();
   ledger::LedgerOptions ledger_options;
@@ -43,11 +42,36 @@ Result<std::unique_ptr<Playground>> Playground::Create(PlaygroundOptions options
   ledger_options.checkpoint_every_entries = 1;
   auto scratch = ledger::Ledger::OpenWithStorage(ledger::NewMemoryStorage(), ledger_options);
   if (!scratch.ok()) return scratch.status();
+  return std::shared_ptr<ledger::Ledger>(std::move(scratch).value());
+}
+
+Result<std::unique_ptr<Playground>> Playground::Create(PlaygroundOptions options) {
+  std::unique_ptr<Playground> playground(new Playground(std::move(options)));
+  auto scratch = NewScratch();
+  if (!scratch.ok()) return scratch.status();
   playground->scratch_ = std::move(scratch).value();
+  playground->scratch_used_ = std::chrono::steady_clock::now();
   return playground;
 }
 
+Result<std::shared_ptr<ledger::Ledger>> Playground::Scratch(bool for_append) {
+  std::lock_guard lock(scratch_mutex_);
+  const Limits& limits = options_.limits;
+  bool full = for_append && scratch_->Size() >= limits.playground_ledger_entries;
+  auto now = std::chrono::steady_clock::now();
+  bool idle = now - scratch_used_ >= std::chrono::seconds(limits.playground_ledger_age_s);
+  if (full || idle) {
+    auto fresh = NewScratch();
+    if (!fresh.ok()) return fresh.status();
+    (void)scratch_->Close();  // requests still holding it see a closed ledger, not freed memory
+    scratch_ = std::move(fresh).value();
+  }
+  if (for_append) scratch_used_ = now;
+  return scratch_;
+}
+
 void Playground::Close() {
+  std::lock_guard lock(scratch_mutex_);
   if (scratch_) (void)scratch_->Close();
 }
 
@@ -148,8 +172,9 @@ void Playground::HandleEvaluate(HttpRequest& req, Reply reply) {
   }
   res["decision"] = nlohmann::json::parse(decision.ToJson());
   auto built = recorder::MakeDecisionRecord(decision, request_text);
-  if (built.ok()) {
-    auto receipt = scratch_->Append(std::move(built).value());
+  auto scratch = Scratch(/*for_append=*/true);
+  if (built.ok() && scratch.ok()) {
+    auto receipt = (*scratch)->Append(std::move(built).value());
     if (receipt.ok()) res["receipt"] = nlohmann::json::parse(ReceiptJson(*receipt));
   }
   res["ok"] = true;
@@ -157,8 +182,9 @@ void Playground::HandleEvaluate(HttpRequest& req, Reply reply) {
 }
 
 void Playground::HandleCheckpoint(HttpRequest&, Reply reply) {
-  (void)scratch_->MakeCheckpoint();
-  auto note = scratch_->LatestCheckpoint();
+  auto scratch = Scratch(false);
+  if (!scratch.ok()) return reply(ErrorResponse(503, "no_scratch", scratch.status().ToString()));
+  auto note = (*scratch)->LatestCheckpoint();
   if (!note.ok()) {
     return reply(ErrorResponse(404, "no_checkpoint", "the scratch ledger is empty"));
   }
@@ -172,35 +198,38 @@ void Playground::HandleProof(HttpRequest& req, Reply reply) {
     return reply(ErrorResponse(400, "invalid_request", "seq must be a decimal sequence number"));
   }
   uint64_t seq = std::stoull(*seq_text);
-  if (seq >= scratch_->Size()) {
+  auto scratch = Scratch(false);
+  if (!scratch.ok()) return reply(ErrorResponse(503, "no_scratch", scratch.status().ToString()));
+  if (seq >= (*scratch)->Size()) {
     return reply(ErrorResponse(404, "not_found", fmt::format("no entry {}", seq)));
   }
-  auto proof = scratch_->InclusionProof(seq);
-  if (!proof.ok()) {
-    (void)scratch_->MakeCheckpoint();
-    proof = scratch_->InclusionProof(seq);
-  }
+  // Every scratch entry is checkpointed as it is appended (checkpoint_every_entries 1).
+  auto proof = (*scratch)->InclusionProof(seq);
   if (!proof.ok()) return reply(ErrorResponse(503, "no_proof", proof.status().ToString()));
   reply(TextResponse(200, std::move(proof).value()));
 }
 
-void Playground::AddRoutes(Router& router) {
+void Playground::AddRoutes(Router& router, ApiGuard& guard) {
   using V = http::verb;
-  router.Add(V::get, "/playground", [this](HttpRequest&, Reply reply) {
+  guard.Add(router, V::get, "/playground", [this](HttpRequest&, Reply reply, const Principal&) {
     reply(ServeStaticFile(options_.page_dir, "index.html"));
   });
-  router.AddPrefix(V::get, "/playground/", [this](HttpRequest& req, Reply reply) {
-    std::string_view path = TargetPath(Sv(req.target()));
-    reply(ServeStaticFile(options_.page_dir, path.substr(std::string_view("/playground/").size())));
-  });
-  router.Add(V::get, "/v1/playground/examples",
-             [this](HttpRequest& req, Reply reply) { HandleExamples(req, std::move(reply)); });
-  router.Add(V::post, "/v1/playground/evaluate",
-             [this](HttpRequest& req, Reply reply) { HandleEvaluate(req, std::move(reply)); });
-  router.Add(V::get, "/v1/playground/ledger/checkpoint",
-             [this](HttpRequest& req, Reply reply) { HandleCheckpoint(req, std::move(reply)); });
-  router.Add(V::get, "/v1/playground/ledger/proof",
-             [this](HttpRequest& req, Reply reply) { HandleProof(req, std::move(reply)); });
+  guard.AddPrefix(router, V::get, "/playground/",
+                  [this](HttpRequest& req, Reply reply, const Principal&) {
+                    std::string_view path = TargetPath(Sv(req.target()));
+                    reply(ServeStaticFile(options_.page_dir,
+                                          path.substr(std::string_view("/playground/").size())));
+                  });
+  auto bind = [this](void (Playground::*fn)(HttpRequest&, Reply)) {
+    return [this, fn](HttpRequest& req, Reply reply, const Principal&) {
+      (this->*fn)(req, std::move(reply));
+    };
+  };
+  guard.Add(router, V::get, "/v1/playground/examples", bind(&Playground::HandleExamples));
+  guard.Add(router, V::post, "/v1/playground/evaluate", bind(&Playground::HandleEvaluate));
+  guard.Add(router, V::get, "/v1/playground/ledger/checkpoint",
+            bind(&Playground::HandleCheckpoint));
+  guard.Add(router, V::get, "/v1/playground/ledger/proof", bind(&Playground::HandleProof));
 }
 
 }  // namespace arbiter::daemon

@@ -1,13 +1,20 @@
 // The playground's server side (contracts.md): its static page, the stdlib examples, and
 // evaluation of pasted policies against a scratch in-memory ledger that is never the
-// production one.
+// production one. Off unless `serve --playground`; its routes go through the API policy
+// (loopback, or the `playground` role). The scratch ledger is bounded: it is replaced by an
+// empty one once it holds Limits::playground_ledger_entries entries or has had no new entry
+// for Limits::playground_ledger_age_s, so memory stays bounded however long the daemon runs.
 #pragma once
 
 #include <arbiter/ledger.h>
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "common/limits.h"
+#include "daemon/auth_policy.h"
 #include "daemon/router.h"
 
 namespace arbiter::daemon {
@@ -15,12 +22,13 @@ namespace arbiter::daemon {
 struct PlaygroundOptions {
   std::string page_dir;    // the playground/ folder (index.html and its files)
   std::string stdlib_dir;  // stdlib-policies/, for the examples
+  Limits limits = kDefaultLimits;  // the playground_* fields bound the scratch ledger
 };
 
 class Playground {
  public:
   static Result<std::unique_ptr<Playground>> Create(PlaygroundOptions options);
-  void AddRoutes(Router& router);
+  void AddRoutes(Router& router, ApiGuard& guard);
   // Closes the scratch ledger.
   void Close();
 
@@ -31,8 +39,14 @@ class Playground {
   void HandleCheckpoint(HttpRequest& req, Reply reply);
   void HandleProof(HttpRequest& req, Reply reply);
 
+  // The current scratch ledger, replaced first when it is full or has been idle too long.
+  Result<std::shared_ptr<ledger::Ledger>> Scratch(bool for_append);
+  static Result<std::shared_ptr<ledger::Ledger>> NewScratch();
+
   PlaygroundOptions options_;
-  std::unique_ptr<ledger::Ledger> scratch_;
+  std::mutex scratch_mutex_;
+  std::shared_ptr<ledger::Ledger> scratch_;
+  std::chrono::steady_clock::time_point scratch_used_;
 };
 
 }  // namespace arbiter::daemon

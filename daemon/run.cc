@@ -3,6 +3,7 @@
 #include <arbiter/ledger.h>
 #include <fmt/format.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -14,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/auth_file.h"
+#include "daemon/auth_policy.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/playground.h"
@@ -42,6 +45,13 @@ bool ParseListen(std::string_view listen, std::string* host, uint16_t* port) {
 }
 
 namespace {
+
+// 127.0.0.0/8 or ::1. A name ("localhost") is not resolved here: the server refuses it.
+bool IsLoopbackHost(const std::string& host) {
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
 
 // The signing key: --key, or a development key kept in the ledger directory. A new
 // development key is written next to the ledger only after the ledger has been created, since
@@ -133,6 +143,43 @@ int RunDaemon(const DaemonOptions& options) {
   http.body_timeout = std::chrono::milliseconds(options.body_timeout_ms);
   if (!options.tls_cert_file.empty()) http.tls_cert_file = options.tls_cert_file;
   if (!options.tls_key_file.empty()) http.tls_key_file = options.tls_key_file;
+  if (!options.tls_client_ca_file.empty()) {
+    if (options.tls_cert_file.empty()) {
+      LogError("--tls-client-ca needs --tls-cert and --tls-key (client certificates are TLS)");
+      return 1;
+    }
+    http.tls_client_ca_file = options.tls_client_ca_file;
+  }
+
+  ApiFacts facts;
+  facts.auth_file = !options.auth_file.empty();
+  facts.loopback = IsLoopbackHost(http.host);
+  facts.open_decisions = options.open_decisions;
+  if (!facts.loopback && !facts.auth_file && !facts.open_decisions) {
+    LogError("refusing to listen on {} without --auth-file: anyone who can reach it could ask "
+             "for decisions. Give --auth-file FILE (the principals and their roles, "
+             "spec/http-api.md), or --open-decisions to open the decision endpoints to "
+             "everyone on purpose (everything else still answers 401)",
+             options.listen);
+    return 1;
+  }
+  std::vector<PrincipalEntry> principals;
+  if (!options.auth_file.empty()) {
+    auto loaded = LoadAuthFile(options.auth_file);
+    if (!loaded.ok()) {
+      LogError("{}", loaded.status().message());
+      return 1;
+    }
+    principals = std::move(loaded).value();
+    bool certificates = false;
+    for (const auto& p : principals) certificates |= !p.cert_subject.empty();
+    if (certificates && options.tls_client_ca_file.empty()) {
+      LogError("{}: principals with cert_subject need --tls-client-ca (the CAs that sign "
+               "their client certificates)",
+               options.auth_file);
+      return 1;
+    }
+  }
 
   auto durability = ledger::ParseDurability(options.durability);
   if (!durability.ok()) {
@@ -147,9 +194,30 @@ int RunDaemon(const DaemonOptions& options) {
       return 1;
     }
     admin_token = std::move(token).value();
-  } else {
-    LogInfo("no --admin-token-file: the admin API (/v1/policies) answers 401");
+    PrincipalEntry admin = AdminTokenPrincipal(admin_token);
+    for (const auto& p : principals) {
+      if (p.name == admin.name || p.token_sha256 == admin.token_sha256) {
+        LogError("--admin-token-file: the auth file already has a principal '{}' or that "
+                 "token; give the admin principal in one place",
+                 p.name);
+        return 1;
+      }
+    }
+    principals.push_back(std::move(admin));
   }
+  std::string api_policy_dir = options.api_policy_dir.empty()
+                                   ? std::string(ARBITER_STDLIB_DIR) + "/system-api"
+                                   : options.api_policy_dir;
+  auto guard_or = ApiGuard::Create(api_policy_dir, std::move(principals), facts);
+  if (!guard_or.ok()) {
+    LogError("{}", guard_or.status().message());
+    return 1;
+  }
+  std::unique_ptr<ApiGuard> guard = std::move(guard_or).value();
+  LogInfo("API policy {} ({} principals{}{})", api_policy_dir,
+          guard->authenticator().principals().size() - 1,
+          facts.auth_file ? "" : "; no --auth-file: only the decision endpoints answer",
+          facts.open_decisions ? "; decisions open to everyone (--open-decisions)" : "");
 
   auto key = ObtainKey(options);
   if (!key.ok()) {
@@ -158,6 +226,8 @@ int RunDaemon(const DaemonOptions& options) {
   }
   ledger::LedgerOptions ledger_options;
   ledger_options.durability = *durability;
+  ledger_options.checkpoint_every_entries = options.checkpoint_every_entries;
+  ledger_options.checkpoint_every_ms = options.checkpoint_every_ms;
   ledger_options.signing_key = key->key;
   auto opened = ledger::Ledger::Open(options.ledger_dir, ledger_options);
   if (!opened.ok()) {
@@ -182,7 +252,6 @@ int RunDaemon(const DaemonOptions& options) {
   Metrics metrics;
   ServiceOptions service_options;
   service_options.policy_files = options.policy_files;
-  service_options.admin_token = admin_token;
   DecisionService service(service_options, ledger.get(), &metrics);
 
   PolicyLoad load = LoadPolicyFiles(options.policy_files);
@@ -199,7 +268,7 @@ int RunDaemon(const DaemonOptions& options) {
   }
 
   Router router;
-  service.AddRoutes(router);
+  service.AddRoutes(router, *guard);
   std::unique_ptr<Playground> playground;
   if (options.playground) {
     PlaygroundOptions pg;
@@ -212,7 +281,11 @@ int RunDaemon(const DaemonOptions& options) {
       return 1;
     }
     playground = std::move(created).value();
-    playground->AddRoutes(router);
+    playground->AddRoutes(router, *guard);
+    if (!facts.loopback) {
+      LogWarning("--playground on a non-loopback address: served only to principals with the "
+                 "playground role");
+    }
   }
 
   auto server_or = HttpServer::Create(

@@ -23,8 +23,16 @@ struct DaemonOptions {
   int body_timeout_ms = 30'000;
   std::string tls_cert_file;
   std::string tls_key_file;
-  std::string admin_token_file;
-  bool playground = true;
+  std::string tls_client_ca_file;  // ask for client certificates signed by these CAs
+  std::string admin_token_file;   // a principal `admin` with role `admin`
+  std::string auth_file;          // the principals (spec/http-api.md); empty: none
+  std::string api_policy_dir;     // empty: the source tree's stdlib-policies/system-api/
+  // Without an auth file on a non-loopback address, start anyway with the decision endpoints
+  // open to everyone (everything else still needs credentials).
+  bool open_decisions = false;
+  uint64_t checkpoint_every_entries = 1000;  // 0: never by count
+  uint64_t checkpoint_every_ms = 1000;       // 0: never by time
+  bool playground = false;
   std::string playground_dir;     // empty: the source tree's playground/
   std::string stdlib_dir;         // empty: the source tree's stdlib-policies/
   // Written with "host:port\n" once listening (tests use --listen 127.0.0.1:0 and read it).

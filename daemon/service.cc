@@ -63,12 +63,6 @@ HttpResponse RawJson(unsigned status, std::string body) {
   return TextResponse(status, std::move(body), "application/json");
 }
 
-// 'true' for ?name=true / ?name=1.
-bool QueryFlag(const HttpRequest& req, std::string_view name) {
-  auto v = QueryParam(Sv(req.target()), name);
-  return v && (*v == "true" || *v == "1" || v->empty());
-}
-
 }  // namespace
 
 DecisionService::DecisionService(ServiceOptions options, ledger::Ledger* ledger, Metrics* metrics)
@@ -148,7 +142,8 @@ void DecisionService::NoteLedgerResult(const Status& status, double seconds) {
 
 bool DecisionService::DecideOne(const PolicyState& state, const nlohmann::json& request,
                                 std::string_view body_text, bool explain, Answer answer,
-                                Decided* out, std::string* error) const {
+                                std::string_view principal, Decided* out,
+                                std::string* error) const {
   if (!CheckEvaluationShape(request, error)) return false;
   std::string dumped;
   if (body_text.empty()) dumped = request.dump();
@@ -158,12 +153,13 @@ bool DecisionService::DecideOne(const PolicyState& state, const nlohmann::json& 
     *error = parsed.status().message();
     return false;
   }
-  return DecideParsed(state, *parsed, request_text, explain, answer, out, error);
+  return DecideParsed(state, *parsed, request_text, explain, answer, principal, out, error);
 }
 
 bool DecisionService::DecideParsed(const PolicyState& state, const Request& request,
                                    std::string_view request_text, bool explain, Answer answer,
-                                   Decided* out, std::string* error) const {
+                                   std::string_view principal, Decided* out,
+                                   std::string* error) const {
   thread_local Decision decision;
   DecideOptions options;
   options.explain = explain;
@@ -190,7 +186,9 @@ bool DecisionService::DecideParsed(const PolicyState& state, const Request& requ
                                  : R"({"decision":false,"context":{)";
     out->prefix += members;
   }
-  auto built = recorder::MakeDecisionRecord(decision, request_text);
+  recorder::DecisionRecordOptions record_options;
+  record_options.principal = principal;
+  auto built = recorder::MakeDecisionRecord(decision, request_text, record_options);
   if (!built.ok()) {
     *error = built.status().message();
     return false;
@@ -200,7 +198,8 @@ bool DecisionService::DecideParsed(const PolicyState& state, const Request& requ
 }
 
 bool DecisionService::DecideBody(HttpRequest& req, Reply& reply, const PolicyState* state,
-                                 bool explain, Answer answer, Decided* out) const {
+                                 bool explain, Answer answer, std::string_view principal,
+                                 Decided* out) const {
   std::string_view body = req.body();
   JsonInputError input_error;
   if (!CheckJsonContentType(Sv(req[http::field::content_type]), &input_error)) {
@@ -215,7 +214,9 @@ bool DecisionService::DecideBody(HttpRequest& req, Reply& reply, const PolicySta
     auto parsed = Request::FromJson(body, "request");
     if (parsed.ok() && !parsed->subject().id.empty() && !parsed->resource().id.empty()) {
       std::string error;
-      if (DecideParsed(*state, *parsed, body, explain, answer, out, &error)) return true;
+      if (DecideParsed(*state, *parsed, body, explain, answer, principal, out, &error)) {
+        return true;
+      }
       reply(ErrorResponse(400, "invalid_request", error));
       return false;
     }
@@ -228,7 +229,7 @@ bool DecisionService::DecideBody(HttpRequest& req, Reply& reply, const PolicySta
     return false;
   }
   std::string error;
-  if (!DecideOne(*state, json, body, explain, answer, out, &error)) {
+  if (!DecideOne(*state, json, body, explain, answer, principal, out, &error)) {
     reply(ErrorResponse(400, "invalid_request", error));
     return false;
   }
@@ -264,10 +265,14 @@ void DecisionService::Record(Decided& decided, std::function<void(Result<ledger:
   });
 }
 
-void DecisionService::HandleEvaluation(HttpRequest& req, Reply reply) {
+void DecisionService::HandleEvaluation(HttpRequest& req, Reply reply,
+                                       const Principal& principal) {
   auto state = policy();
   auto decided = std::make_shared<Decided>();
-  if (!DecideBody(req, reply, state.get(), false, Answer::kAuthZen, decided.get())) return;
+  if (!DecideBody(req, reply, state.get(), false, Answer::kAuthZen, principal.name,
+                  decided.get())) {
+    return;
+  }
   decided->state = std::move(state);
   Record(*decided, [this, decided, reply](Result<ledger::Receipt> r) {
     if (!r.ok()) {
@@ -291,7 +296,8 @@ void DecisionService::HandleEvaluation(HttpRequest& req, Reply reply) {
   });
 }
 
-void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply) {
+void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply,
+                                        const Principal& principal) {
   nlohmann::json body;
   if (!ReadJson(req, reply, &body)) return;
   std::string error;
@@ -300,7 +306,7 @@ void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply) {
   if (plan->single) {
     // No evaluations array: answered exactly as /access/v1/evaluation.
     req.body() = plan->items.front().dump();
-    return HandleEvaluation(req, std::move(reply));
+    return HandleEvaluation(req, std::move(reply), principal);
   }
   auto state = policy();
   if (!state) return reply(ErrorResponse(503, "not_ready", "no policies loaded"));
@@ -328,7 +334,8 @@ void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply) {
     auto decided = std::make_shared<Decided>();
     decided->state = state;
     std::string item_error;
-    if (!DecideOne(*state, item, {}, false, Answer::kAuthZen, decided.get(), &item_error)) {
+    if (!DecideOne(*state, item, {}, false, Answer::kAuthZen, principal.name, decided.get(),
+                   &item_error)) {
       // Not decided: reported in place, nothing recorded; counts as a deny for the semantic.
       batch->results.push_back(
           nlohmann::json({{"decision", false},
@@ -380,11 +387,11 @@ void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply) {
   if (batch->pending.fetch_sub(1) == 1) finish();
 }
 
-void DecisionService::HandleDecide(HttpRequest& req, Reply reply) {
+void DecisionService::HandleDecide(HttpRequest& req, Reply reply, const Principal& principal) {
   auto state = policy();
   auto decided = std::make_shared<Decided>();
-  if (!DecideBody(req, reply, state.get(), QueryFlag(req, "explain"), Answer::kNative,
-                  decided.get())) {
+  if (!DecideBody(req, reply, state.get(), WantsExplain(Sv(req.target())), Answer::kNative,
+                  principal.name, decided.get())) {
     return;
   }
   decided->state = std::move(state);
@@ -411,11 +418,13 @@ void DecisionService::HandleDecide(HttpRequest& req, Reply reply) {
   });
 }
 
-void DecisionService::HandleEvidence(HttpRequest& req, Reply reply) {
+void DecisionService::HandleEvidence(HttpRequest& req, Reply reply, const Principal& principal) {
   nlohmann::json body;
   if (!ReadJson(req, reply, &body)) return;
   if (!body.is_object()) return reply(ErrorResponse(400, "invalid_request", "body must be an object"));
   ledger::EvidenceRecord evidence;
+  // The author is who authenticated; an author named in the body is only a claim.
+  evidence.author = principal.name;
   auto ids = body.find("decision_ids");
   if (ids == body.end() || !ids->is_array() || ids->empty()) {
     return reply(ErrorResponse(400, "invalid_request",
@@ -437,7 +446,7 @@ void DecisionService::HandleEvidence(HttpRequest& req, Reply reply) {
     if (!author->is_string()) {
       return reply(ErrorResponse(400, "invalid_request", "author must be a string"));
     }
-    evidence.author = author->get<std::string>();
+    evidence.claimed_author = author->get<std::string>();
   }
   if (auto b = body.find("body"); b != body.end()) {
     if (!b->is_object()) return reply(ErrorResponse(400, "invalid_request", "body must be an object"));
@@ -478,12 +487,9 @@ void DecisionService::HandleEvidence(HttpRequest& req, Reply reply) {
                        });
 }
 
-void DecisionService::HandleCheckpoint(HttpRequest&, Reply reply) {
-  // A checkpoint covering everything committed so far, so a fresh receipt can be proven.
-  auto made = ledger_->MakeCheckpoint();
-  if (!made.ok()) {
-    LogWarning("checkpoint on request failed: {}", made.status().ToString());
-  }
+void DecisionService::HandleCheckpoint(HttpRequest&, Reply reply, const Principal&) {
+  // Only served: checkpoints are made on the ledger's schedule (every N entries or T ms, and
+  // at shutdown), never because someone asked, so reading costs no signature and no write.
   auto note = ledger_->LatestCheckpoint();
   if (!note.ok()) {
     return reply(ErrorResponse(note.status().code() == StatusCode::kNotFound ? 404 : 503,
@@ -492,7 +498,7 @@ void DecisionService::HandleCheckpoint(HttpRequest&, Reply reply) {
   reply(TextResponse(200, std::move(note).value()));
 }
 
-void DecisionService::HandleProof(HttpRequest& req, Reply reply) {
+void DecisionService::HandleProof(HttpRequest& req, Reply reply, const Principal&) {
   auto seq_text = QueryParam(Sv(req.target()), "seq");
   uint64_t seq = 0;
   if (!seq_text || seq_text->empty() ||
@@ -507,17 +513,16 @@ void DecisionService::HandleProof(HttpRequest& req, Reply reply) {
   }
   auto proof = ledger_->InclusionProof(seq);
   if (!proof.ok()) {
-    // The latest checkpoint may predate the entry: make one and retry.
-    (void)ledger_->MakeCheckpoint();
-    proof = ledger_->InclusionProof(seq);
-  }
-  if (!proof.ok()) {
-    return reply(ErrorResponse(503, "no_proof", proof.status().ToString()));
+    // Most often the entry is newer than the latest checkpoint; the next scheduled one
+    // covers it, so the client retries (no checkpoint is made on request).
+    HttpResponse res = ErrorResponse(503, "not_checkpointed", proof.status().ToString());
+    res.set(http::field::retry_after, "1");
+    return reply(std::move(res));
   }
   reply(TextResponse(200, std::move(proof).value()));
 }
 
-void DecisionService::HandleEntry(HttpRequest& req, Reply reply) {
+void DecisionService::HandleEntry(HttpRequest& req, Reply reply, const Principal&) {
   std::string_view path = TargetPath(Sv(req.target()));
   std::string_view tail = path.substr(path.rfind('/') + 1);
   if (tail.empty() || tail.find_first_not_of("0123456789") != std::string_view::npos ||
@@ -533,34 +538,8 @@ void DecisionService::HandleEntry(HttpRequest& req, Reply reply) {
   reply(JsonResponse(200, entry->ToJson()));
 }
 
-bool DecisionService::Authorized(const HttpRequest& req, Reply& reply) const {
-  auto deny = [&](std::string_view message) {
-    HttpResponse res = ErrorResponse(401, "unauthorized", message);
-    res.set(http::field::www_authenticate, "Bearer realm=\"arbiter-admin\"");
-    reply(std::move(res));
-    return false;
-  };
-  if (options_.admin_token.empty()) {
-    return deny("the admin API is disabled: start the daemon with --admin-token-file");
-  }
-  std::string_view header = Sv(req[http::field::authorization]);
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) {
-    return deny("an admin bearer token is required (Authorization: Bearer <token>)");
-  }
-  std::string_view token = header.substr(kBearer.size());
-  const std::string& want = options_.admin_token;
-  // Constant time in the token's content.
-  unsigned char diff = token.size() == want.size() ? 0 : 1;
-  for (size_t i = 0; i < want.size(); ++i) {
-    diff |= static_cast<unsigned char>(want[i] ^ (i < token.size() ? token[i] : 0));
-  }
-  if (diff != 0) return deny("the admin bearer token is not valid");
-  return true;
-}
-
-void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply) {
-  if (!Authorized(req, reply)) return;
+void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply,
+                                        const Principal& principal) {
   std::string_view content_type = Sv(req[http::field::content_type]);
   std::optional<Engine> engine;
   std::optional<EntityStore> entities;
@@ -640,7 +619,7 @@ void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply) {
   if (!entities) entities = current ? current->entities : EntityStore();
   auto state = std::make_shared<PolicyState>(
       PolicyState{std::move(*engine), std::move(*entities), 0});
-  Status st = Activate(state, "admin API", reason);
+  Status st = Activate(state, fmt::format("admin API ({})", principal.name), reason);
   if (!st.ok()) return reply(ErrorResponse(503, "ledger_unavailable", st.ToString()));
   metrics_->RecordPolicyReload(true);
   reply(JsonResponse(200, {{"bundle", state->engine.digest()},
@@ -648,8 +627,7 @@ void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply) {
                            {"activation_seq", state->activation_seq}}));
 }
 
-void DecisionService::HandleGetPolicies(HttpRequest& req, Reply reply) {
-  if (!Authorized(req, reply)) return;
+void DecisionService::HandleGetPolicies(HttpRequest&, Reply reply, const Principal&) {
   auto state = policy();
   if (!state) return reply(ErrorResponse(503, "not_ready", "no policies loaded"));
   nlohmann::json sources = nlohmann::json::array();
@@ -667,7 +645,7 @@ void DecisionService::HandleGetPolicies(HttpRequest& req, Reply reply) {
                            {"rules", rules}}));
 }
 
-void DecisionService::HandleHealth(HttpRequest&, Reply reply) {
+void DecisionService::HandleHealth(HttpRequest&, Reply reply, const Principal&) {
   std::string why;
   bool ok = ready(&why);
   nlohmann::json res = {{"status", ok ? "ready" : "unready"}};
@@ -677,35 +655,39 @@ void DecisionService::HandleHealth(HttpRequest&, Reply reply) {
   reply(JsonResponse(ok ? 200 : 503, res));
 }
 
-void DecisionService::HandleMetrics(HttpRequest&, Reply reply) {
+void DecisionService::HandleMetrics(HttpRequest&, Reply reply, const Principal&) {
   reply(TextResponse(200, metrics_->RenderPrometheus(), "text/plain; version=0.0.4"));
 }
 
-void DecisionService::HandleConfiguration(HttpRequest&, Reply reply) {
+void DecisionService::HandleConfiguration(HttpRequest&, Reply reply, const Principal&) {
   const std::string& base = options_.public_base_url;
   reply(JsonResponse(200, {{"policy_decision_point", base},
                            {"access_evaluation_endpoint", base + "/access/v1/evaluation"},
                            {"access_evaluations_endpoint", base + "/access/v1/evaluations"}}));
 }
 
-void DecisionService::AddRoutes(Router& router) {
+void DecisionService::AddRoutes(Router& router, ApiGuard& guard) {
   using V = http::verb;
-  auto bind = [this](void (DecisionService::*fn)(HttpRequest&, Reply)) {
-    return [this, fn](HttpRequest& req, Reply reply) { (this->*fn)(req, std::move(reply)); };
+  using Fn = void (DecisionService::*)(HttpRequest&, Reply, const Principal&);
+  auto bind = [this](Fn fn) {
+    return [this, fn](HttpRequest& req, Reply reply, const Principal& principal) {
+      (this->*fn)(req, std::move(reply), principal);
+    };
   };
-  router.Add(V::post, "/access/v1/evaluation", bind(&DecisionService::HandleEvaluation));
-  router.Add(V::post, "/access/v1/evaluations", bind(&DecisionService::HandleEvaluations));
-  router.Add(V::get, "/.well-known/authzen-configuration",
-             bind(&DecisionService::HandleConfiguration));
-  router.Add(V::post, "/v1/decide", bind(&DecisionService::HandleDecide));
-  router.Add(V::post, "/v1/evidence", bind(&DecisionService::HandleEvidence));
-  router.Add(V::get, "/v1/ledger/checkpoint", bind(&DecisionService::HandleCheckpoint));
-  router.Add(V::get, "/v1/ledger/proof", bind(&DecisionService::HandleProof));
-  router.AddPrefix(V::get, "/v1/ledger/entries/", bind(&DecisionService::HandleEntry));
-  router.Add(V::put, "/v1/policies", bind(&DecisionService::HandlePutPolicies));
-  router.Add(V::get, "/v1/policies", bind(&DecisionService::HandleGetPolicies));
-  router.Add(V::get, "/health", bind(&DecisionService::HandleHealth));
-  router.Add(V::get, "/metrics", bind(&DecisionService::HandleMetrics));
+  guard.Add(router, V::post, "/access/v1/evaluation", bind(&DecisionService::HandleEvaluation));
+  guard.Add(router, V::post, "/access/v1/evaluations",
+            bind(&DecisionService::HandleEvaluations));
+  guard.Add(router, V::get, "/.well-known/authzen-configuration",
+            bind(&DecisionService::HandleConfiguration));
+  guard.Add(router, V::post, "/v1/decide", bind(&DecisionService::HandleDecide));
+  guard.Add(router, V::post, "/v1/evidence", bind(&DecisionService::HandleEvidence));
+  guard.Add(router, V::get, "/v1/ledger/checkpoint", bind(&DecisionService::HandleCheckpoint));
+  guard.Add(router, V::get, "/v1/ledger/proof", bind(&DecisionService::HandleProof));
+  guard.AddPrefix(router, V::get, "/v1/ledger/entries/", bind(&DecisionService::HandleEntry));
+  guard.Add(router, V::put, "/v1/policies", bind(&DecisionService::HandlePutPolicies));
+  guard.Add(router, V::get, "/v1/policies", bind(&DecisionService::HandleGetPolicies));
+  guard.Add(router, V::get, "/health", bind(&DecisionService::HandleHealth));
+  guard.Add(router, V::get, "/metrics", bind(&DecisionService::HandleMetrics));
 }
 
 }  // namespace arbiter::daemon

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "daemon/auth_policy.h"
 #include "daemon/metrics.h"
 #include "daemon/policy_state.h"
 #include "daemon/router.h"
@@ -22,7 +23,6 @@ namespace arbiter::daemon {
 
 struct ServiceOptions {
   PolicyFiles policy_files;          // what SIGHUP reloads
-  std::string admin_token;           // empty: the admin API answers 401 to everyone
   std::string public_base_url;       // "http://127.0.0.1:8181", for the AuthZEN metadata
 };
 
@@ -37,7 +37,8 @@ class DecisionService {
   // Reloads the policy files from disk (SIGHUP); on failure logs why and keeps the old set.
   Status ReloadFromDisk(std::string_view activated_by);
 
-  void AddRoutes(Router& router);
+  // Every route goes through `guard`, which decides who may call it.
+  void AddRoutes(Router& router, ApiGuard& guard);
 
   bool ready(std::string* why) const;
   // Set while shutting down, so /health reports unready.
@@ -59,38 +60,37 @@ class DecisionService {
   }
 
  private:
-  void HandleEvaluation(HttpRequest& req, Reply reply);
-  void HandleEvaluations(HttpRequest& req, Reply reply);
-  void HandleDecide(HttpRequest& req, Reply reply);
-  void HandleEvidence(HttpRequest& req, Reply reply);
-  void HandleCheckpoint(HttpRequest& req, Reply reply);
-  void HandleProof(HttpRequest& req, Reply reply);
-  void HandleEntry(HttpRequest& req, Reply reply);
-  void HandlePutPolicies(HttpRequest& req, Reply reply);
-  void HandleGetPolicies(HttpRequest& req, Reply reply);
-  void HandleHealth(HttpRequest& req, Reply reply);
-  void HandleMetrics(HttpRequest& req, Reply reply);
-  void HandleConfiguration(HttpRequest& req, Reply reply);
-
-  bool Authorized(const HttpRequest& req, Reply& reply) const;
+  void HandleEvaluation(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleEvaluations(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleDecide(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleEvidence(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleCheckpoint(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleProof(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleEntry(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandlePutPolicies(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleGetPolicies(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleHealth(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleMetrics(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleConfiguration(HttpRequest& req, Reply reply, const Principal& principal);
 
   struct Decided;
   // Which response a decision becomes: the AuthZEN evaluation or the native eval JSON.
   enum class Answer { kAuthZen, kNative };
   // Decides a decision endpoint's body on `state` (null: none loaded). False when it was
   // answered already with the 4xx/503 that says why (nothing decided, nothing recorded).
+  // The record names `principal` as the caller.
   bool DecideBody(HttpRequest& req, Reply& reply, const PolicyState* state, bool explain,
-                  Answer answer, Decided* out) const;
+                  Answer answer, std::string_view principal, Decided* out) const;
   // Decides one AuthZEN-shaped request on `state`; false with *error when the request is
   // unusable (nothing decided, nothing to record).
   // `request_text` is the request's JSON text when the caller has it (the body), else empty.
   bool DecideOne(const PolicyState& state, const nlohmann::json& request,
-                 std::string_view request_text, bool explain, Answer answer, Decided* out,
-                 std::string* error) const;
+                 std::string_view request_text, bool explain, Answer answer,
+                 std::string_view principal, Decided* out, std::string* error) const;
   // The part after parsing: decide, build the response prefix and the ledger record.
   bool DecideParsed(const PolicyState& state, const Request& request,
-                    std::string_view request_text, bool explain, Answer answer, Decided* out,
-                    std::string* error) const;
+                    std::string_view request_text, bool explain, Answer answer,
+                    std::string_view principal, Decided* out, std::string* error) const;
   // Appends the decision; `done` runs on the ledger thread with the receipt or the failure.
   void Record(Decided& decided, std::function<void(Result<ledger::Receipt>)> done);
   void NoteLedgerResult(const Status& status, double seconds);

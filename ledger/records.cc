@@ -43,6 +43,7 @@ Result<Record> DecisionRecord::ToRecord() const {
   p["obligations"] = obligations.is_null() ? nlohmann::json::array() : obligations;
   p["errors"] = errors.is_null() ? nlohmann::json::array() : errors;
   p["bundle"] = bundle_digest;
+  if (!principal.empty()) p["principal"] = principal;
   if (request_digest_only) {
     ARBITER_ASSIGN_OR_RETURN(std::string canon, CanonicalJson(request));
     p["request_digest"] = "sha256:" + HexEncode(Sha256Of(canon));
@@ -61,6 +62,7 @@ Result<Record> EvidenceRecord::ToRecord() const {
   p["decision_ids"] = decision_ids;
   p["type"] = type;
   p["author"] = author;
+  if (!claimed_author.empty()) p["claimed_author"] = claimed_author;
   p["body"] = body.is_null() ? nlohmann::json::object() : body;
   if (!digest.empty()) p["digest"] = digest;
   return MakeRecord("evidence", p);

@@ -30,6 +30,7 @@ Result<ledger::Record> MakeDecisionRecordSlow(const Decision& decision, std::str
   record.obligations = eval.value("obligations", nlohmann::json::array());
   record.errors = eval.value("errors", nlohmann::json::array());
   record.bundle_digest = std::string(decision.bundle);
+  record.principal = std::string(options.principal);
   return record.ToRecord();
 }
 
@@ -88,7 +89,12 @@ bool WriteCanonicalDecision(const Decision& decision, std::string_view request_j
     if (!AppendString(out, o.rule)) return false;
     out->push_back('}');
   }
-  *out += "],\"reasons\":";
+  *out += ']';
+  if (!options.principal.empty()) {
+    *out += ",\"principal\":";
+    if (!AppendString(out, options.principal)) return false;
+  }
+  *out += ",\"reasons\":";
   if (!AppendMessages(out, decision.reasons)) return false;
   if (CanonicalizeJson(request_json, &canonical) != CanonicalJsonResult::kOk) return false;
   if (options.request_digest_only) {

@@ -14,6 +14,9 @@ namespace arbiter::recorder {
 struct DecisionRecordOptions {
   std::string decision_id;           // empty: the ledger's record assigns a random id
   bool request_digest_only = false;  // record the request's digest instead of the request
+  // Who asked (the daemon's authenticated principal, spec/ledger-format.md); empty: the
+  // record has no "principal" member. Must outlive the call.
+  std::string_view principal;
 };
 
 // `request_json` is the request as received (AuthZEN JSON). The record holds the decision

@@ -18,6 +18,7 @@
 
 #include "common/canonical_json.h"
 #include "common/utf8.h"
+#include "daemon/auth_policy.h"
 #include "recorder/recorder.h"
 
 using namespace arbiter;
@@ -79,11 +80,47 @@ int main(int argc, char** argv) {
 
   fmt::print("pack: {} ({} byte request, decision: {})\n", pack.string(), body.size(),
              decision.allow ? "allow" : "deny");
+
+  // The API guard in front of /access/v1/evaluation (issue 13), with a no-op handler: as
+  // `serve` on loopback without an auth file (anonymous), and with a principal's token.
+  namespace http = boost::beast::http;
+  const std::string token = "bench-token-0123456789abcdef";
+  std::vector<daemon::PrincipalEntry> principals = {
+      {"bench", {"decide"}, daemon::TokenSha256Hex(token), ""}};
+  daemon::ApiFacts facts;
+  facts.loopback = true;
+  auto guard = daemon::ApiGuard::Create(ARBITER_SYSTEM_API_DIR, principals, facts);
+  if (!guard.ok()) {
+    fmt::print(stderr, "{}\n", guard.status().ToString());
+    return 1;
+  }
+  daemon::Router router;
+  int handled = 0;
+  (*guard)->Add(router, http::verb::post, "/access/v1/evaluation",
+                [&handled](daemon::HttpRequest&, daemon::Reply, const daemon::Principal&) {
+                  ++handled;
+                });
+  auto make_request = [&](bool with_token) {
+    daemon::HttpRequest req{http::verb::post, "/access/v1/evaluation", 11};
+    req.set(http::field::host, "127.0.0.1:8181");
+    req.set(http::field::content_type, "application/json");
+    if (with_token) req.set(http::field::authorization, "Bearer " + token);
+    req.body() = body;
+    return req;
+  };
+  daemon::Router unguarded;  // the route as it was before the guard
+  unguarded.Add(http::verb::post, "/access/v1/evaluation",
+                [&handled](daemon::HttpRequest&, daemon::Reply) { ++handled; });
+  daemon::HttpRequest anonymous_req = make_request(false), token_req = make_request(true);
+  daemon::Reply no_reply = [](daemon::HttpResponse) {};
   struct Stage {
     const char* name;
     std::function<void()> fn;
   };
   std::vector<Stage> stages = {
+      {"route, no guard (before)", [&] { unguarded.Route(anonymous_req, no_reply); }},
+      {"guard+route: anonymous", [&] { router.Route(anonymous_req, no_reply); }},
+      {"guard+route: bearer token", [&] { router.Route(token_req, no_reply); }},
       {"UTF-8 check of the body", [&] { (void)IsValidUtf8(body); }},
       {"Request::FromJson", [&] { (void)Request::FromJson(body); }},
       {"Engine::Decide", [&] { (void)engine.Decide(*request, *entities, {}, &decision); }},

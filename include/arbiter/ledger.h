@@ -138,6 +138,7 @@ struct DecisionRecord {
   nlohmann::json obligations = nlohmann::json::array();
   nlohmann::json errors = nlohmann::json::array();
   std::string bundle_digest;  // "sha256:<hex>"
+  std::string principal;      // who asked (the daemon's authenticated caller); empty: omitted
   Result<Record> ToRecord() const;
 };
 
@@ -146,7 +147,8 @@ struct DecisionRecord {
 struct EvidenceRecord {
   std::vector<std::string> decision_ids;
   std::string type;    // "approval", "correction", "evaluation_report", ...
-  std::string author;  // who submitted it
+  std::string author;  // who submitted it (the daemon: the authenticated principal)
+  std::string claimed_author;  // who the submitter says wrote it; empty: omitted
   nlohmann::json body = nlohmann::json::object();
   std::string digest;  // optional "sha256:<hex>" of an external document
   Result<Record> ToRecord() const;

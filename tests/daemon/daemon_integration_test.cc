@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/encoding.h"
+#include "common/sha256.h"
 #include "tests/daemon/daemon_process.h"
 #include "tests/daemon/http_client.h"
 
@@ -26,6 +27,8 @@ namespace {
 
 const std::string kTestdata = ARBITER_SOURCE_DIR "/tests/daemon/testdata";
 const std::string kToken = "test-admin-token-0123456789abcdef";
+// The principal `tester` (auth file): decide, evidence, audit, metrics.
+const std::string kTesterToken = "test-tester-token-0123456789abcdef";
 const std::string kArbiter = ARBITER_BINARY_DIR "/arbiter";
 
 std::string Eval(const std::string& subject, const std::string& action,
@@ -42,8 +45,20 @@ struct Daemon {
   fs::path ledger = dir.path / "ledger";
   std::unique_ptr<DaemonProcess> process;
 
-  explicit Daemon(std::vector<std::string> extra = {}) {
+  bool with_auth = false;
+
+  // `with_auth`: an auth file with the principal `tester`; then decisions need its token too.
+  explicit Daemon(std::vector<std::string> extra = {}, bool auth = false) : with_auth(auth) {
     std::ofstream(dir.path / "token") << kToken << "\n";
+    if (with_auth) {
+      std::ofstream(dir.path / "auth.json")
+          << json({{"principals",
+                    {{{"name", "tester"},
+                      {"roles", {"decide", "evidence", "audit", "metrics"}},
+                      {"token_sha256", arbiter::HexEncode(arbiter::Sha256Of(kTesterToken))}}}}})
+                 .dump();
+      extra.insert(extra.end(), {"--auth-file", (dir.path / "auth.json").string()});
+    }
     std::vector<std::string> args = {"--policies",         kTestdata + "/v1",
                                      "--data",             kTestdata + "/entities.json",
                                      "--ledger",           ledger.string(),
@@ -56,6 +71,10 @@ struct Daemon {
     REQUIRE(process->running());
   }
   uint16_t port() const { return process->port(); }
+  // Makes `client` send the tester's token when the daemon has the auth file.
+  void Authorize(HttpClient& client) const {
+    if (with_auth) client.SetDefaultHeader("Authorization", "Bearer " + kTesterToken);
+  }
   uint64_t LedgerSize() {
     HttpClient client(port());
     return json::parse(client.Get("/health").body)["ledger_size"].get<uint64_t>();
@@ -248,8 +267,10 @@ TEST_CASE("bad input gets the right 4xx, the daemon keeps serving, the ledger re
 }
 
 TEST_CASE("native decide: receipts confirmed by arbiter audit proof; evidence links to them") {
-  Daemon d;
+  // A checkpoint with every commit, so the fresh receipt can be proven at once.
+  Daemon d({"--checkpoint-every-entries", "1"}, /*auth=*/true);
   HttpClient client(d.port());
+  d.Authorize(client);
   auto res = client.Post("/v1/decide?explain=true", Eval("alice", "deploy", "m1"));
   REQUIRE(res.status == 200);
   json r = json::parse(res.body);
@@ -297,6 +318,8 @@ TEST_CASE("native decide: receipts confirmed by arbiter audit proof; evidence li
   REQUIRE(evidence_entries.size() == 1);
   CHECK(evidence_entries[0]["seq"] == evidence_seq);
   CHECK(evidence_entries[0].dump().find(decision_id) != std::string::npos);
+  CHECK(evidence_entries[0]["payload"]["author"] == "tester");
+  CHECK(evidence_entries[0]["payload"]["claimed_author"] == "dana@example.com");
 
   // The receipt's entry hash is in the signed tree: prove it with the CLI, check it here.
   std::string proof_text;
@@ -409,8 +432,9 @@ TEST_CASE("hot reload under load: no failed request; SIGTERM; one decision entry
 }
 
 TEST_CASE("fail closed: an unwritable ledger answers deny with the reason and turns unready") {
-  Daemon d;
+  Daemon d({}, /*auth=*/true);
   HttpClient client(d.port());
+  d.Authorize(client);
   REQUIRE(client.Post("/v1/decide", Eval("alice", "deploy", "m1")).status == 200);
   REQUIRE(client.Get("/health").status == 200);
   // Any further growth of any file of the daemon fails (EFBIG): the ledger cannot be written.
@@ -432,12 +456,14 @@ TEST_CASE("fail closed: an unwritable ledger answers deny with the reason and tu
         std::string::npos);
   CHECK(d.process->log().find("fail closed") != std::string::npos);
   auto metrics = client.Get("/metrics");
+  CHECK(metrics.status == 200);
   CHECK(metrics.body.find("arbiter_errors_total{kind=\"ledger\"} 0") == std::string::npos);
 }
 
 TEST_CASE("health and metrics") {
-  Daemon d;
+  Daemon d({}, /*auth=*/true);
   HttpClient client(d.port());
+  d.Authorize(client);
   auto health = client.Get("/health");
   CHECK(health.status == 200);
   CHECK(json::parse(health.body)["status"] == "ready");
@@ -455,8 +481,8 @@ TEST_CASE("health and metrics") {
   CHECK(metrics.body.find("arbiter_http_responses_total{class=\"4xx\"} 1") != std::string::npos);
 }
 
-TEST_CASE("playground endpoints use a scratch ledger; --no-playground turns them off") {
-  Daemon d;
+TEST_CASE("playground endpoints use a scratch ledger; --no-playground keeps them off") {
+  Daemon d({"--playground"});
   uint64_t before = d.LedgerSize();
   HttpClient client(d.port());
   auto examples = client.Get("/v1/playground/examples");
@@ -565,7 +591,7 @@ TEST_CASE("serves a compiled bundle; flags from --config; the playground page") 
                                          << "\"\ndurability = \"none\"\n";
   DaemonProcess d(dir.path, {"--bundle", bundle, "--data", kTestdata + "/entities.json",
                              "--ledger", (dir.path / "ledger").string(), "--config",
-                             (dir.path / "serve.toml").string()});
+                             (dir.path / "serve.toml").string(), "--playground"});
   INFO(d.log());
   REQUIRE(d.running());
   HttpClient client(d.port());

@@ -60,14 +60,16 @@ inline int RunCommand(const std::vector<std::string>& argv, std::string* output)
 
 class DaemonProcess {
  public:
-  // `args` follow `arbiter serve`; --listen 127.0.0.1:0 and --port-file are added.
-  DaemonProcess(const std::filesystem::path& dir, std::vector<std::string> args) : dir_(dir) {
+  // `args` follow `arbiter serve`; --listen `listen` and --port-file are added.
+  DaemonProcess(const std::filesystem::path& dir, std::vector<std::string> args,
+                const std::string& listen = "127.0.0.1:0")
+      : dir_(dir) {
     port_file_ = dir / "port";
     log_file_ = dir / "daemon.log";
     std::filesystem::remove(port_file_);
     std::vector<std::string> argv = {ARBITER_BINARY_DIR "/arbiter", "serve"};
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--listen", "127.0.0.1:0", "--port-file", port_file_.string()});
+    argv.insert(argv.end(), {"--listen", listen, "--port-file", port_file_.string()});
     // The log goes through a pipe (copied to the file by this process) so that a file-size
     // limit put on the daemon never stops its log.
     int fds[2];

@@ -34,6 +34,7 @@ struct Service {
   std::unique_ptr<ledger::Ledger> ledger;
   Metrics metrics;
   std::unique_ptr<DecisionService> service;
+  std::unique_ptr<ApiGuard> guard;
   Router router;
 
   Service() {
@@ -55,10 +56,16 @@ struct Service {
     PolicyLoad load = LoadPolicyFiles(files);
     INFO(load.error.status.ToString() << load.error.formatted);
     REQUIRE(load.state);
-    service = std::make_unique<DecisionService>(ServiceOptions{files, "", ""}, ledger.get(),
+    service = std::make_unique<DecisionService>(ServiceOptions{files, ""}, ledger.get(),
                                                 &metrics);
     REQUIRE(service->Activate(std::move(load.state), "test").ok());
-    service->AddRoutes(router);
+    // As `arbiter serve` on loopback without an auth file: anyone may decide.
+    ApiFacts facts;
+    facts.loopback = true;
+    auto created = ApiGuard::Create((stdlib / "system-api").string(), {}, facts);
+    REQUIRE(created.ok());
+    guard = std::move(created).value();
+    service->AddRoutes(router, *guard);
   }
 
   HttpResponse Post(const std::string& target, const std::string& body,
@@ -206,6 +213,7 @@ TEST_CASE("decision endpoints: every body gets the answer and the record the DOM
     // The record holds the body exactly (canonicalised), and the decision the answer gave.
     auto expected_request = nlohmann::json::parse(body);
     CHECK(recorded["request"] == expected_request);
+    CHECK(recorded["principal"] == "anonymous");
     std::string canonical_payload =
         nlohmann::json::parse(entry->raw)["payload"].dump(-1, ' ', false);
     CHECK(entry->raw.find(canonical_payload) != std::string::npos);  // payload bytes canonical

@@ -34,6 +34,17 @@ class HttpClient {
  public:
   explicit HttpClient(uint16_t port, bool tls = false) : port_(port), tls_(tls) {}
 
+  // Sent with every request unless the request sets the same header (a bearer token).
+  void SetDefaultHeader(const std::string& name, const std::string& value) {
+    defaults_[name] = value;
+  }
+  // With tls: present this client certificate (PEM files) from the next connection on.
+  void SetClientCertificate(const std::string& cert_file, const std::string& key_file) {
+    client_cert_ = cert_file;
+    client_key_ = key_file;
+    Reset();
+  }
+
   // On a reused keep-alive connection that the server has closed meanwhile (idle timeout),
   // reconnects and sends once more, as HTTP clients do.
   HttpResult Send(const std::string& method, const std::string& target,
@@ -57,6 +68,7 @@ class HttpClient {
     Connect();
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
+    for (const auto& [k, v] : defaults_) req.set(k, v);
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body() = body;
     req.prepare_payload();
@@ -109,6 +121,10 @@ class HttpClient {
     if (tls_) {
       ssl_ctx_ = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
       ssl_ctx_->set_verify_mode(boost::asio::ssl::verify_none);
+      if (!client_cert_.empty()) {
+        ssl_ctx_->use_certificate_chain_file(client_cert_);
+        ssl_ctx_->use_private_key_file(client_key_, boost::asio::ssl::context::pem);
+      }
       tls_stream_ = std::make_unique<boost::asio::ssl::stream<tcp::socket>>(io_, *ssl_ctx_);
       tls_stream_->next_layer().connect(ep);
       tls_stream_->handshake(boost::asio::ssl::stream_base::client);
@@ -118,6 +134,8 @@ class HttpClient {
     }
   }
 
+  std::map<std::string, std::string> defaults_;
+  std::string client_cert_, client_key_;
   uint16_t port_;
   bool tls_;
   boost::asio::io_context io_;

@@ -95,6 +95,7 @@ async function startServer(args) {
     '--ledger', path.join(tmp, 'ledger'),
     '--playground-dir', path.join(args.source, 'playground'),
     '--stdlib-dir', path.join(args.source, 'stdlib-policies'),
+    '--playground',  // off by default (issue 13); served on loopback
   ];
   info(`starting ${args.arbiter} ${daemonArgs.join(' ')}`);
   const child = spawn(args.arbiter, daemonArgs, { stdio: ['ignore', log, log], cwd: tmp });

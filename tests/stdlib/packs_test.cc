@@ -33,12 +33,12 @@ std::string ReadFile(const fs::path& path) {
   return text.str();
 }
 
-TEST_CASE("the library has the six packs the issue names") {
+TEST_CASE("the library has the six packs the issue names, and the daemon's own API policy") {
   std::vector<std::string> names;
   for (const fs::path& pack : Packs()) names.push_back(pack.filename().string());
   CHECK(names == std::vector<std::string>{"access-abac", "access-rbac", "ai-agent-tools",
                                           "ai-data-access", "ai-inference-guardrails",
-                                          "ai-model-deployment"});
+                                          "ai-model-deployment", "system-api"});
 }
 
 TEST_CASE("every pack has its schema, data, sample request, README, rules and tests") {
