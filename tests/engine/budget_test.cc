@@ -275,3 +275,17 @@ TEST_CASE("the linear `like` agrees with a table-driven matcher on random globs"
     REQUIRE(engine::LikeMatch(p, text) == LikeByTable(p, text));
   }
 }
+
+TEST_CASE("nested values: equality and output recurse only as deep as the input may nest") {
+  auto nested = [](int depth) {
+    return std::string(depth, '[') + "1" + std::string(depth, ']');
+  };
+  // Two equal values built apart, 100 levels deep: compared element by element, no crash.
+  std::string ctx = R"({"a":)" + nested(100) + R"(,"b":)" + nested(100) + "}";
+  CHECK(EvalCondition("context.a == context.b", ctx) == "true");
+  // Deeper than the JSON reader allows: the request is refused with a reason, never decided.
+  auto deep = Request::FromJson(SimpleRequest("read", R"({"a":)" + nested(100'000) + "}"),
+                                "request.json");
+  REQUIRE_FALSE(deep.ok());
+  CHECK_THAT(deep.status().message(), Catch::Contains("nested too deeply"));
+}
