@@ -81,10 +81,9 @@ bool ChargeEqualSlow(const EvalContext& ctx, const Value& a, const Value& b);
 inline bool ChargeEqual(const EvalContext& ctx, const Value& a, const Value& b) {
   static_assert(static_cast<int>(Kind::kSet) == static_cast<int>(Kind::kString) + 1 &&
                 static_cast<int>(Kind::kRecord) == static_cast<int>(Kind::kString) + 2);
-  if (a.kind != b.kind ||
-      static_cast<uint8_t>(static_cast<uint8_t>(a.kind) - static_cast<uint8_t>(Kind::kString)) > 2) {
-    return true;
-  }
+  auto offset = static_cast<uint8_t>(static_cast<uint8_t>(a.kind) -
+                                     static_cast<uint8_t>(Kind::kString));
+  if (a.kind != b.kind || offset > 2) return true;
   return ChargeEqualSlow(ctx, a, b);
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "dsl/frontend.h"
+#include "engine/builtins.h"
 #include "engine/decide.h"
 #include "engine/reference.h"
 #include "tests/engine/test_support.h"
@@ -228,4 +229,63 @@ TEST_CASE("once the budget is spent, later rules that loop fail too; straight-li
   CHECK(d.errors[0].rule == "heavy");
   CHECK(d.errors[1].rule == "loop");
   CHECK(IsBudgetError(d.errors[1].message));
+}
+
+namespace {
+
+// Glob matching by dynamic programming over (pattern, text) prefixes: obviously right, slow.
+bool LikeByTable(const engine::LikePattern& p, std::string_view s) {
+  std::vector<std::vector<bool>> m(p.size + 1, std::vector<bool>(s.size() + 1, false));
+  m[0][0] = true;
+  for (uint32_t i = 1; i <= p.size; ++i) {
+    for (size_t j = 0; j <= s.size(); ++j) {
+      if (p.tokens[i - 1] < 0) {
+        m[i][j] = m[i - 1][j] || (j > 0 && m[i][j - 1]);
+      } else {
+        m[i][j] = j > 0 && m[i - 1][j - 1] &&
+                  p.tokens[i - 1] == static_cast<unsigned char>(s[j - 1]);
+      }
+    }
+  }
+  return m[p.size][s.size()];
+}
+
+}  // namespace
+
+TEST_CASE("the linear `like` agrees with a table-driven matcher on random globs") {
+  uint64_t state = 0x2545f4914f6cdd1dull;
+  auto next = [&](uint64_t n) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state % n;
+  };
+  const char kGlobChars[] = {'a', 'b', '*', '*', '\\'};
+  for (int round = 0; round < 20000; ++round) {
+    std::string glob, text;
+    for (uint64_t k = next(8); k > 0; --k) {
+      char c = kGlobChars[next(5)];
+      glob += c;
+      if (c == '\\') glob += next(2) ? '*' : 'a';
+    }
+    for (uint64_t k = next(10); k > 0; --k) text += "ab*"[next(3)];
+    engine::Arena arena;
+    engine::LikePattern p = engine::CompileLike(glob, &arena);
+    INFO("glob `" << glob << "` text `" << text << "`");
+    REQUIRE(engine::LikeMatch(p, text) == LikeByTable(p, text));
+  }
+}
+
+TEST_CASE("nested values: equality and output recurse only as deep as the input may nest") {
+  auto nested = [](int depth) {
+    return std::string(depth, '[') + "1" + std::string(depth, ']');
+  };
+  // Two equal values built apart, 100 levels deep: compared element by element, no crash.
+  std::string ctx = R"({"a":)" + nested(100) + R"(,"b":)" + nested(100) + "}";
+  CHECK(EvalCondition("context.a == context.b", ctx) == "true");
+  // Deeper than the JSON reader allows: the request is refused with a reason, never decided.
+  auto deep = Request::FromJson(SimpleRequest("read", R"({"a":)" + nested(100'000) + "}"),
+                                "request.json");
+  REQUIRE_FALSE(deep.ok());
+  CHECK_THAT(deep.status().message(), Catch::Contains("nested too deeply"));
 }
