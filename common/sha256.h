@@ -29,6 +29,11 @@ class Sha256 {
   void* ctx_;  // EVP_MD_CTX*, kept opaque so OpenSSL headers stay out of ours
 };
 
+// One-shot hashes on this thread's reused OpenSSL context, with the SHA-256 implementation
+// fetched once per thread: no allocation per hash. The ledger's tree hashing (two hashes per
+// append, one per verified entry) and digests everywhere else use them.
 Sha256Digest Sha256Of(std::string_view bytes);
+// The hash of `prefix` followed by `a` and `b` (RFC 6962 leaf and node hashes).
+Sha256Digest Sha256Of(uint8_t prefix, std::string_view a, std::string_view b);
 
 }  // namespace arbiter

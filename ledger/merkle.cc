@@ -1,9 +1,7 @@
 #include "ledger/merkle.h"
 
-#include <openssl/evp.h>
 
 #include <bit>
-#include <cstdlib>
 
 #include "common/sha256.h"
 
@@ -11,49 +9,15 @@ namespace arbiter::ledger {
 
 namespace {
 
-// Tree hashing is the ledger's hot path (two hashes per append, one per verified entry, a
-// few dozen per proof), so it keeps one OpenSSL context per thread and the SHA-256
-// implementation fetched once, instead of common/Sha256's allocation and implicit fetch per
-// hash. Same OpenSSL SHA-256 underneath.
-class TreeHasher {
- public:
-  TreeHasher() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {
-    if (md_ == nullptr || ctx_ == nullptr) std::abort();
-  }
-  ~TreeHasher() {
-    EVP_MD_CTX_free(ctx_);
-    EVP_MD_free(md_);
-  }
-  Hash Digest(uint8_t prefix, std::string_view a, std::string_view b) {
-    Hash out;
-    unsigned int len = 0;
-    if (EVP_DigestInit_ex2(ctx_, md_, nullptr) != 1 || EVP_DigestUpdate(ctx_, &prefix, 1) != 1 ||
-        EVP_DigestUpdate(ctx_, a.data(), a.size()) != 1 ||
-        (!b.empty() && EVP_DigestUpdate(ctx_, b.data(), b.size()) != 1) ||
-        EVP_DigestFinal_ex(ctx_, out.data(), &len) != 1) {
-      std::abort();  // OpenSSL failing on SHA-256 leaves nothing sensible to do
-    }
-    return out;
-  }
-
- private:
-  EVP_MD* md_;
-  EVP_MD_CTX* ctx_;
-};
-
-TreeHasher& Hasher() {
-  thread_local TreeHasher hasher;
-  return hasher;
-}
-
 std::string_view View(const Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
 
 }  // namespace
 
-Hash LeafHash(std::string_view entry) { return Hasher().Digest(0x00, entry, {}); }
+// Tree hashing is the ledger's hot path: common/sha256's per-thread context, no allocation.
+Hash LeafHash(std::string_view entry) { return Sha256Of(0x00, entry, {}); }
 
 Hash NodeHash(const Hash& left, const Hash& right) {
-  return Hasher().Digest(0x01, View(left), View(right));
+  return Sha256Of(0x01, View(left), View(right));
 }
 
 Hash EmptyRoot() { return Sha256Of(""); }
