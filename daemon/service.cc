@@ -522,6 +522,27 @@ void DecisionService::HandleProof(HttpRequest& req, Reply reply, const Principal
   reply(TextResponse(200, std::move(proof).value()));
 }
 
+void DecisionService::HandleConsistency(HttpRequest& req, Reply reply, const Principal&) {
+  auto from_text = QueryParam(Sv(req.target()), "from");
+  if (!from_text || from_text->empty() ||
+      from_text->find_first_not_of("0123456789") != std::string::npos || from_text->size() > 19) {
+    return reply(ErrorResponse(400, "invalid_request", "from must be a decimal tree size"));
+  }
+  // Against the latest checkpoint the daemon signed on its schedule; nothing is signed here.
+  auto proof = ledger_->ConsistencyProof(std::stoull(*from_text));
+  if (!proof.ok()) {
+    switch (proof.status().code()) {
+      case StatusCode::kNotFound:
+        return reply(ErrorResponse(404, "no_checkpoint", proof.status().message()));
+      case StatusCode::kInvalidArgument:  // 0, or beyond the latest checkpoint
+        return reply(ErrorResponse(400, "invalid_request", proof.status().message()));
+      default:
+        return reply(ErrorResponse(503, "ledger_unavailable", proof.status().ToString()));
+    }
+  }
+  reply(TextResponse(200, std::move(proof).value()));
+}
+
 void DecisionService::HandleEntry(HttpRequest& req, Reply reply, const Principal&) {
   std::string_view path = TargetPath(Sv(req.target()));
   std::string_view tail = path.substr(path.rfind('/') + 1);
@@ -683,6 +704,8 @@ void DecisionService::AddRoutes(Router& router, ApiGuard& guard) {
   guard.Add(router, V::post, "/v1/evidence", bind(&DecisionService::HandleEvidence));
   guard.Add(router, V::get, "/v1/ledger/checkpoint", bind(&DecisionService::HandleCheckpoint));
   guard.Add(router, V::get, "/v1/ledger/proof", bind(&DecisionService::HandleProof));
+  guard.Add(router, V::get, "/v1/ledger/consistency",
+            bind(&DecisionService::HandleConsistency));
   guard.AddPrefix(router, V::get, "/v1/ledger/entries/", bind(&DecisionService::HandleEntry));
   guard.Add(router, V::put, "/v1/policies", bind(&DecisionService::HandlePutPolicies));
   guard.Add(router, V::get, "/v1/policies", bind(&DecisionService::HandleGetPolicies));

@@ -66,6 +66,7 @@ class DecisionService {
   void HandleEvidence(HttpRequest& req, Reply reply, const Principal& principal);
   void HandleCheckpoint(HttpRequest& req, Reply reply, const Principal& principal);
   void HandleProof(HttpRequest& req, Reply reply, const Principal& principal);
+  void HandleConsistency(HttpRequest& req, Reply reply, const Principal& principal);
   void HandleEntry(HttpRequest& req, Reply reply, const Principal& principal);
   void HandlePutPolicies(HttpRequest& req, Reply reply, const Principal& principal);
   void HandleGetPolicies(HttpRequest& req, Reply reply, const Principal& principal);
