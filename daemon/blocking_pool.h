@@ -4,6 +4,14 @@
 // every decision queued behind it. A route opts in with Router::AddBlocking (see router.h);
 // its handler then runs here, on one of limits.http_blocking_threads threads, with at most
 // limits.http_blocking_queue requests waiting (past that: 503 `busy` with Retry-After: 1).
+//
+// Using it: run.cc already gives the daemon's Router a pool, so a service only changes how it
+// registers a slow route, e.g. in Playground::AddRoutes
+//   router.AddBlocking(V::post, "/v1/playground/evaluate", [this](HttpRequest& r, Reply re) {
+//     HandleEvaluate(r, std::move(re));
+//   });
+// The handler runs on a pool thread with its own copy of the request and answers through the
+// Reply as usual. Decisions (AppendAsync, answered from the ledger's completion) stay on Add.
 #pragma once
 
 #include <condition_variable>
