@@ -57,13 +57,34 @@ std::function<int()> SetupServe(CLI::App& parent) {
   cmd->add_option("--checkpoint-every-ms", o->checkpoint_every_ms,
                   "Sign a checkpoint when entries are this old (0: never by time)")
       ->capture_default_str();
-  cmd->add_option("--body-limit", o->body_limit, "Largest request body in bytes (413 above)")
+  cmd->add_option("--body-limit", o->limits.http_body_bytes,
+                  "Largest request body in bytes (413 above)")
       ->capture_default_str();
-  cmd->add_option("--header-timeout-ms", o->header_timeout_ms,
+  cmd->add_option("--header-limit", o->limits.http_header_bytes,
+                  "Largest request header in bytes (431 above)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--header-timeout-ms", o->limits.http_header_timeout_ms,
                   "Close a connection whose request header is not complete in this time")
       ->capture_default_str();
-  cmd->add_option("--body-timeout-ms", o->body_timeout_ms,
+  cmd->add_option("--body-timeout-ms", o->limits.http_body_timeout_ms,
                   "Close a connection whose request body is not complete in this time")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout-ms", o->limits.http_idle_timeout_ms,
+                  "Close a keep-alive connection idle for this long")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-connections", o->limits.http_connections,
+                  "Open connections at most; further ones wait in the listen backlog")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-requests-per-connection", o->limits.http_requests_per_connection,
+                  "Close a keep-alive connection after this many requests")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--blocking-threads", o->limits.http_blocking_threads,
+                  "Threads for handlers that may block (compiles, synchronous ledger waits)")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--playground", o->playground,
                 "Serve the playground page and its endpoints (on loopback, or to principals "

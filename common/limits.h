@@ -13,13 +13,20 @@
 namespace arbiter {
 
 struct Limits {
-  // --- HTTP (daemon) -----------------------------------------------------------------------
+  // --- HTTP (daemon; spec/http-api.md says what a client sees) -----------------------------
   size_t http_body_bytes = 1u << 20;          // larger bodies: 413
   size_t http_header_bytes = 16u << 10;       // larger headers: 431
   uint32_t http_connections = 1024;           // open connections; past it accept pauses
   uint32_t http_requests_per_connection = 100'000;  // then the connection closes
-  uint32_t http_header_timeout_ms = 30'000;   // header complete within this (slowloris)
+  uint32_t http_header_timeout_ms = 30'000;   // header complete within this of its first byte
   uint32_t http_body_timeout_ms = 30'000;     // body complete within this after the header
+  uint32_t http_idle_timeout_ms = 30'000;     // keep-alive: next request starts within this
+  uint32_t http_write_timeout_ms = 30'000;    // a response is taken by the client within this
+  uint32_t http_accept_backoff_ms = 100;      // accept failing (EMFILE...): pause, then retry
+  uint32_t http_linger_ms = 2'000;            // after an error answer, unread input is
+  size_t http_linger_bytes = 16u << 20;       //   dropped this long, at most this much
+  uint32_t http_blocking_threads = 2;         // threads for handlers that may block
+  uint32_t http_blocking_queue = 64;          // such requests waiting; past it 503 busy
 
   // --- JSON input (requests, entity data, evidence, admin bodies) ---------------------------
   // The one reader, engine/json_reader.h, enforces these for every untrusted document.

@@ -1,8 +1,16 @@
 // The HTTP/1.1 server under the daemon: Boost.Beast over Asio, keep-alive, N worker threads,
-// optional TLS, and the limits that keep one bad client from hurting the others (body size,
-// header size, read deadlines). It knows nothing about policies: every complete request goes
-// to one Handler, which answers through a Reply exactly once, from any thread, possibly later
-// (the daemon answers after the ledger has made the decision durable).
+// optional TLS, and the limits that keep one bad client from hurting the others (the http_*
+// fields of Limits: sizes, deadlines, a connection cap, a per-connection request cap). It
+// knows nothing about policies: every complete request goes to one Handler, which answers
+// through a Reply, from any thread, possibly later (the daemon answers after the ledger has
+// made the decision durable).
+//
+// Framing follows RFC 9112: a Transfer-Encoding other than exactly `chunked`, Content-Length
+// together with Transfer-Encoding, or Transfer-Encoding in HTTP/1.0 is refused (400, or 501
+// for an unknown coding) and the connection closes. Every response carries X-Request-ID: the
+// client's when it sent a usable one, else one generated here. One thread only accepts, so
+// accepting never waits behind handlers; when the process is out of descriptors it pauses
+// (http_accept_backoff_ms) instead of retrying in a loop.
 #pragma once
 
 #include <arbiter/status.h>
@@ -22,6 +30,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/limits.h"
+
 namespace arbiter::daemon {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
@@ -31,7 +41,10 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 inline std::string_view Sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 inline boost::beast::string_view BSv(std::string_view s) { return {s.data(), s.size()}; }
 
-// Hands the response back to the connection. Call exactly once; safe from any thread.
+// Hands the response back to the connection; safe from any thread. The first call answers;
+// later calls are dropped (and logged). If every copy is destroyed unanswered, or the handler
+// throws before answering, the client gets one 500 and the connection closes. A Reply must
+// not outlive its HttpServer.
 using Reply = std::function<void(HttpResponse)>;
 using Handler = std::function<void(HttpRequest&, Reply)>;
 // With tls_client_ca_file, the subject (RFC 2253) of a client certificate that verified
@@ -45,14 +58,14 @@ using ResponseObserver = std::function<void(unsigned status, double seconds)>;
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8181;  // 0 picks a free port; see HttpServer::port()
-  int threads = 2;
-  size_t body_limit = 1 << 20;    // larger bodies get 413
-  size_t header_limit = 16 << 10;  // larger headers get 431
-  // A request's header must arrive completely within this time after the previous response
-  // (or the connection's start), its body within body_timeout after the header; otherwise the
-  // connection is closed. This is what stops a client that trickles bytes and stalls.
-  std::chrono::milliseconds header_timeout{30'000};
-  std::chrono::milliseconds body_timeout{30'000};
+  int threads = 2;       // I/O threads, which also run the handlers (see BlockingPool)
+  // Every bound: http_body_bytes (413), http_header_bytes (431), http_connections,
+  // http_requests_per_connection, and the deadlines. A request's header must be complete
+  // within http_header_timeout_ms of the connection's start or of its first byte on a
+  // keep-alive connection, whose next request must start within http_idle_timeout_ms of the
+  // previous response; a body within http_body_timeout_ms after the header; a response be
+  // taken within http_write_timeout_ms. Otherwise the connection is closed without an answer.
+  Limits limits = kDefaultLimits;
   std::optional<std::string> tls_cert_file;  // PEM chain; with tls_key_file, serve HTTPS only
   std::optional<std::string> tls_key_file;
   std::optional<std::string> tls_client_ca_file;  // PEM CAs: ask for client certificates
@@ -69,7 +82,7 @@ class HttpServer {
   bool tls() const;
   boost::asio::io_context& io_context() { return *io_; }
 
-  // Starts accepting and runs the worker threads; returns at once.
+  // Starts the accept thread and the worker threads; returns at once.
   void Start();
   // Graceful stop, part one: closes the listening socket, closes idle connections, and makes
   // every busy connection close after its current response. Returns at once.
@@ -86,6 +99,13 @@ class HttpServer {
 
  private:
   HttpServer() = default;
+  // The acceptor's own loop and thread: accepting (and pausing at the connection cap or when
+  // out of descriptors) never waits for a busy worker. Declared before io_ so that it outlives
+  // the sessions on io_, whose end may release the acceptor.
+  std::unique_ptr<boost::asio::io_context> accept_io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      accept_work_;
+  std::thread accept_thread_;
   std::unique_ptr<boost::asio::io_context> io_;
   // Keeps the worker threads running while a reply may still be posted from another thread
   // (a ledger commit), even when no socket operation is pending.

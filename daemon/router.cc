@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
+#include "daemon/blocking_pool.h"
 #include "daemon/responses.h"
 
 namespace arbiter::daemon {
@@ -42,6 +45,22 @@ void Router::AddPrefix(http::verb method, std::string prefix, Handler handler) {
     }
   }
   prefixes_.push_back({std::move(prefix), {{method, std::move(handler)}}});
+}
+
+Handler Router::OnPool(Handler handler) const {
+  if (blocking_ == nullptr) return handler;
+  auto shared = std::make_shared<const Handler>(std::move(handler));
+  return [pool = blocking_, shared](HttpRequest& req, Reply reply) {
+    pool->Run(shared, req, std::move(reply));
+  };
+}
+
+void Router::AddBlocking(http::verb method, std::string path, Handler handler) {
+  Add(method, std::move(path), OnPool(std::move(handler)));
+}
+
+void Router::AddPrefixBlocking(http::verb method, std::string prefix, Handler handler) {
+  AddPrefix(method, std::move(prefix), OnPool(std::move(handler)));
 }
 
 void Router::Dispatch(const std::vector<Entry>& entries, HttpRequest& req, Reply reply) const {

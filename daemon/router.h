@@ -1,6 +1,8 @@
 // Maps method + path to a handler. An unknown path is 404; a known path with the wrong method
 // is 405 with an Allow header. Paths are exact, or a prefix ending in '/' for families such as
-// /v1/ledger/entries/<seq> and /playground/<file>.
+// /v1/ledger/entries/<seq> and /playground/<file>. A route whose handler may block (a compile,
+// a synchronous ledger wait) is added with AddBlocking and runs on the router's BlockingPool,
+// off the I/O threads that answer decisions.
 #pragma once
 
 #include <map>
@@ -13,10 +15,20 @@
 
 namespace arbiter::daemon {
 
+class BlockingPool;
+
 class Router {
  public:
+  Router() = default;
+  // AddBlocking handlers run on `blocking` (not owned; it must outlive every request routed).
+  explicit Router(BlockingPool* blocking) : blocking_(blocking) {}
+
   void Add(boost::beast::http::verb method, std::string path, Handler handler);
   void AddPrefix(boost::beast::http::verb method, std::string prefix, Handler handler);
+  // As Add and AddPrefix, for handlers that may block: they run on the BlockingPool given at
+  // construction (inline when there is none, as in tests that do not care).
+  void AddBlocking(boost::beast::http::verb method, std::string path, Handler handler);
+  void AddPrefixBlocking(boost::beast::http::verb method, std::string prefix, Handler handler);
   // Routes `req`; answers 404/405 itself when nothing fits. The target's query string is
   // ignored for matching.
   void Route(HttpRequest& req, Reply reply) const;
@@ -27,6 +39,8 @@ class Router {
     Handler handler;
   };
   void Dispatch(const std::vector<Entry>& entries, HttpRequest& req, Reply reply) const;
+  Handler OnPool(Handler handler) const;
+  BlockingPool* blocking_ = nullptr;
   std::map<std::string, std::vector<Entry>, std::less<>> exact_;
   std::vector<std::pair<std::string, std::vector<Entry>>> prefixes_;
 };

@@ -17,6 +17,7 @@
 
 #include "daemon/auth_file.h"
 #include "daemon/auth_policy.h"
+#include "daemon/blocking_pool.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "daemon/playground.h"
@@ -138,9 +139,7 @@ int RunDaemon(const DaemonOptions& options) {
   http.threads = options.threads > 0
                      ? options.threads
                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  http.body_limit = options.body_limit;
-  http.header_timeout = std::chrono::milliseconds(options.header_timeout_ms);
-  http.body_timeout = std::chrono::milliseconds(options.body_timeout_ms);
+  http.limits = options.limits;
   if (!options.tls_cert_file.empty()) http.tls_cert_file = options.tls_cert_file;
   if (!options.tls_key_file.empty()) http.tls_key_file = options.tls_key_file;
   if (!options.tls_client_ca_file.empty()) {
@@ -267,7 +266,9 @@ int RunDaemon(const DaemonOptions& options) {
     return 1;
   }
 
-  Router router;
+  // Handlers that may block (Router::AddBlocking) run here, off the I/O threads.
+  BlockingPool blocking(options.limits);
+  Router router(&blocking);
   service.AddRoutes(router, *guard);
   std::unique_ptr<Playground> playground;
   if (options.playground) {
@@ -343,6 +344,7 @@ int RunDaemon(const DaemonOptions& options) {
   if (!server->WaitDrained(std::chrono::seconds(30))) {
     LogWarning("some connections were still busy after 30 s; closing them");
   }
+  blocking.Shutdown();  // before the ledger and the playground its handlers use are closed
   boost::system::error_code ignored;
   signals.cancel(ignored);
   Status closed = ledger->Close();

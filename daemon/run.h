@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/limits.h"
 #include "daemon/http_server.h"
 #include "daemon/policy_state.h"
 
@@ -18,9 +19,8 @@ struct DaemonOptions {
   std::string durability = "sync";
   std::string listen = "127.0.0.1:8181";
   int threads = 0;                // 0: one per core
-  size_t body_limit = 1 << 20;
-  int header_timeout_ms = 30'000;
-  int body_timeout_ms = 30'000;
+  // The HTTP bounds (http_* fields) and the BlockingPool's size; the flags map onto them.
+  Limits limits;
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;  // ask for client certificates signed by these CAs

@@ -141,7 +141,7 @@ TEST_CASE("bad JSON bodies get the right 4xx") {
 
 TEST_CASE("a body over the limit is 413 and the server keeps serving") {
   HttpServerOptions options;
-  options.body_limit = 1024;
+  options.limits.http_body_bytes = 1024;
   StubServer s(options);
   HttpClient client(s.port());
   std::string big = "{\"a\":\"" + std::string(4096, 'x') + "\"}";
@@ -162,7 +162,7 @@ TEST_CASE("the default body limit is 1 MiB") {
 
 TEST_CASE("a client that trickles a header and stops is closed after the timeout") {
   HttpServerOptions options;
-  options.header_timeout = std::chrono::milliseconds(300);
+  options.limits.http_header_timeout_ms = 300;
   StubServer s(options);
   RawConnection slow(s.port());
   for (char c : std::string("GET /hello HTTP/1.1\r\nHost: x\r\n")) {
@@ -179,7 +179,7 @@ TEST_CASE("a client that trickles a header and stops is closed after the timeout
 
 TEST_CASE("a client that sends a header and stalls in the body is closed") {
   HttpServerOptions options;
-  options.body_timeout = std::chrono::milliseconds(300);
+  options.limits.http_body_timeout_ms = 300;
   StubServer s(options);
   RawConnection slow(s.port());
   slow.Write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
