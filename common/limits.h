@@ -37,16 +37,15 @@ struct Limits {
   // --- Entity data and values ----------------------------------------------------------------
   size_t entities = 10'000'000;               // entities in one store
   uint32_t entity_ancestors = 10'000;         // ancestors of one entity (transitive)
-  size_t collection_elements = 1'000'000;     // elements of one set or record
+  // A set or record from JSON is bounded by json_values; one built by a policy, by eval_bytes.
 
   // --- Evaluation, per decision ---------------------------------------------------------------
   uint64_t eval_steps = 10'000'000;           // VM steps (loop iterations, calls, elements)
   uint64_t eval_bytes = 64u << 20;            // bytes allocated for values
 
-  // --- Playground -----------------------------------------------------------------------------
-  uint32_t playground_ledgers = 32;           // scratch ledgers kept at once
-  uint64_t playground_ledger_entries = 10'000;  // entries in one scratch ledger
-  uint32_t playground_ledger_age_s = 3'600;   // idle scratch ledgers are dropped after this
+  // --- Playground (one scratch ledger, replaced by an empty one past either bound) ------------
+  uint64_t playground_ledger_entries = 10'000;  // entries in the scratch ledger
+  uint32_t playground_ledger_age_s = 3'600;   // idle this long: the scratch ledger is dropped
 };
 
 // The defaults, as documented in spec/security.md.
