@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "common/sha256.h"
 #include "engine/compiler.h"
+#include "engine/json_reader.h"
 #include "engine/value_json.h"
 
 namespace arbiter::engine {
@@ -332,6 +333,10 @@ Result<std::shared_ptr<Program>> DeserializeProgram(std::string_view bytes) {
       o.code.end = r.U32();
       bool has_const = r.U8() != 0;
       std::string c(r.Str());
+      // Decisions copy the constant into their JSON as it is: it must be JSON.
+      if (has_const && !r.failed() && !ParseJson(c, "obligation").ok()) {
+        r.Fail("obligation payload constant is not JSON");
+      }
       if (has_const) o.constant = std::move(c);
       m.obligations.push_back(std::move(o));
     }
@@ -378,6 +383,10 @@ Status FinishProgram(Program* p, bool serialize) {
   std::vector<IndexKey> keys;
   p->rule_infos.clear();
   for (const RuleMeta& r : p->rules) {
+    Status key = CheckIndexKey(r.index_key, p->constants);
+    if (!key.ok()) {
+      return Status::Corruption("rule " + r.qualified_id + ": index key: " + key.message());
+    }
     keys.push_back(r.index_key);
     p->rule_infos.push_back(RuleInfo{r.qualified_id,
                                      r.effect == RuleEffect::kPermit ? "permit" : "forbid",

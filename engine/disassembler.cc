@@ -1,4 +1,5 @@
-// The disassembler, driven entirely by the operand layouts in opcodes.def.
+// The disassembler, driven entirely by the operand layouts in opcodes.def. It shows only code
+// the verifier proved (Program::verified_starts), so a bundle's bytes cannot make it misread.
 #include <cstdio>
 
 #include "engine/builtins.h"
@@ -8,8 +9,18 @@
 namespace arbiter::engine {
 namespace {
 
+// Only the instructions the verifier reached: other words were never checked, and their
+// operands may index nothing.
 void Range(const Program& p, const CodeRange& range, std::string* out) {
   for (uint32_t pc = range.begin; pc < range.end;) {
+    if (pc >= p.verified_starts.size() || !p.verified_starts[pc]) {
+      uint32_t skipped = 0;
+      for (; pc < range.end && (pc >= p.verified_starts.size() || !p.verified_starts[pc]); ++pc) {
+        ++skipped;
+      }
+      *out += "  ; " + std::to_string(skipped) + " words not reached (not verified, not shown)\n";
+      continue;
+    }
     Op op = static_cast<Op>(p.code[pc]);
     const OpInfo& info = InfoOf(op);
     const uint32_t* a = &p.code[pc + 1];

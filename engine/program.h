@@ -83,6 +83,10 @@ struct Program {
   std::string bundle;  // serialized form (bundle.cc)
   std::string digest;  // "sha256:<hex>" of bundle
   std::vector<RuleInfo> rule_infos;
+  // Per code word, set by the verifier: 1 where it proved a reachable instruction starts. The
+  // disassembler shows only those; words no entry reaches were never checked. (Last, so the
+  // fields the decision path reads keep their places.)
+  std::vector<uint8_t> verified_starts;
 };
 
 // Fills rule_infos, builds the index and serializes the bundle and digest: the steps shared

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
 #include <tuple>
 
+#include "dsl/ast.h"
 #include "engine/request_impl.h"
 
 namespace arbiter::engine {
@@ -27,6 +29,33 @@ inline uint64_t Mix(uint64_t h) {
   return h;
 }
 }  // namespace
+
+Status CheckIndexKey(const IndexKey& k, const std::vector<Value>& constants) {
+  if (k.attr_var == -1) {
+    if (k.attr_const != -1 || !k.attr_name.empty()) {
+      return Status::Corruption("an attribute constant or name without an attribute variable");
+    }
+    return Status::Ok();
+  }
+  if (k.attr_var < 0 || k.attr_var > static_cast<int32_t>(dsl::kContext)) {
+    return Status::Corruption("attribute variable " + std::to_string(k.attr_var) +
+                              " is not a request variable");
+  }
+  if (k.attr_const < 0 || static_cast<size_t>(k.attr_const) >= constants.size()) {
+    return Status::Corruption("attribute constant index " + std::to_string(k.attr_const) +
+                              " out of range (" + std::to_string(constants.size()) +
+                              " constants)");
+  }
+  switch (constants[static_cast<size_t>(k.attr_const)].kind) {
+    case Kind::kSet:
+    case Kind::kRecord:
+    case Kind::kIp:
+      return Status::Corruption("attribute constant " + std::to_string(k.attr_const) +
+                                " is not a bool, int, string, entity, decimal, datetime or "
+                                "duration");
+    default: return Status::Ok();
+  }
+}
 
 uint64_t RuleIndex::Combine(uint64_t a, uint64_t s, uint64_t r) {
   return Mix(a * 3 + Mix(s * 5 + Mix(r + 11)));

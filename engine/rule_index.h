@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <arbiter/status.h>
+
 #include "engine/builtins.h"
 #include "engine/value.h"
 
@@ -30,8 +32,15 @@ struct IndexKey {
   uint32_t covered = 0;
 };
 
+// Checks a key read from a bundle before the index uses it: attr_var is -1 (no attribute key,
+// then attr_const is -1 and attr_name empty) or a request variable (subject, action, resource,
+// context), and then attr_const is the index of a constant the index can hash (bool, int,
+// string, entity, decimal, datetime, duration). Corruption says what is wrong.
+Status CheckIndexKey(const IndexKey& key, const std::vector<Value>& constants);
+
 class RuleIndex {
  public:
+  // Every key must have passed CheckIndexKey against `constants` (FinishProgram checks them).
   void Build(const std::vector<IndexKey>& keys, const std::vector<Value>& constants);
   // Appends to *out, in ascending order, (rule index << 1) | verified for the rules the request
   // may match. `verified` means the rule's action/type keys equal the request's exactly, so

@@ -79,6 +79,15 @@ contains out.txt 'GetAttr     "owner"'
 expect_exit 0 -- "$arbiter" disasm "$policy"
 contains out.txt 'rule docs.archived (forbid)'
 
+# Hand-made hostile bundles (written by engine_verifier_tests): garbage after the verified code
+# is not shown; a rule-index key with a negative constant index is rejected, not run.
+expect_exit 0 -- "$arbiter" disasm "$src/tests/engine/testdata/unreachable-garbage.bundle"
+contains out.txt '4 words not reached'
+grep -q 'GetAttr' out.txt && fail "disasm showed code the verifier did not reach"
+hostile=$src/tests/engine/testdata/negative-index-key.bundle
+expect_exit 1 -- "$arbiter" eval -b "$hostile" -i allow.json
+contains err.txt 'attribute constant index -3 out of range'
+
 # bench: prints the figures.
 expect_exit 0 -- "$arbiter" bench -p "$policy" -d "$data" -i allow.json --seconds 0.2 --threads 2
 for key in 'decisions/s:' 'median_ns:' 'p90_ns:' 'p99_ns:'; do contains out.txt "$key"; done
