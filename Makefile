@@ -2,12 +2,19 @@
 # missing (scripts/bootstrap), build, then run.
 BUILD_DIR  ?= build
 ASAN_DIR   ?= build-asan
+TSAN_DIR   ?= build-tsan
+FUZZ_DIR   ?= build-fuzz
+# Seconds per fuzz target: `make fuzz` (the long run) and `make fuzz-smoke` (CI).
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_TARGETS ?= policy schema decide bundle http ledger
 BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 LISTEN     ?= 127.0.0.1:8181
 
-.PHONY: all bootstrap configure build test test-sanitize run install bench clean
+.PHONY: all bootstrap configure build test test-sanitize test-tsan fuzz-build fuzz fuzz-smoke \
+	run install bench clean
 
 all: build
 
@@ -34,6 +41,31 @@ test-sanitize: bootstrap
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -LE 'browser|slow'
 
+# The tests that run threads — the ledger's writer and its callers, the engine's concurrent
+# decisions, the daemon's server, pipeline and integration tests — under ThreadSanitizer.
+TSAN_TESTS = ledger_tests|recorder_tests|engine_tests|daemon_core_tests|daemon_decide_body_tests|daemon_integration_tests
+test-tsan: bootstrap
+	cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARBITER_TSAN=ON \
+	  -DARBITER_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(TSAN_DIR) -j $(JOBS) --target arbiter ledger_tests recorder_tests \
+	  engine_tests daemon_core_tests daemon_decide_body_tests daemon_integration_tests
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS) -R '^($(TSAN_TESTS))$$'
+
+# libFuzzer targets (fuzz/, clang with ASan and UBSan); see spec/security.md. A crash leaves
+# its input in $(FUZZ_DIR)/artifacts/TARGET/; once fixed it belongs in fuzz/regressions/TARGET/.
+fuzz-build: bootstrap
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DARBITER_FUZZ=ON \
+	  -DARBITER_BUILD_TESTS=OFF -DARBITER_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	fuzz/run $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	fuzz/run $(FUZZ_DIR) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
 run: bootstrap
 	$(MAKE) build
 	@scripts/run-daemon $(BUILD_DIR) $(LISTEN)
@@ -45,4 +77,4 @@ bench: build
 	@echo "Benchmarks are in $(BUILD_DIR)/bench; see bench/README.md for the commands."
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR)

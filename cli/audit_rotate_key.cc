@@ -36,7 +36,8 @@ std::function<int()> SetupRotateKey(CLI::App& parent) {
       fmt::print(stderr, "error: {}\n", ledger.status().message());
       return kExitFailure;
     }
-    auto receipt = (*ledger)->RotateKey(*new_key);
+    const std::string verifier = new_key->VerifierText();
+    auto receipt = (*ledger)->RotateKey(std::move(new_key).value());
     if (!receipt.ok()) {
       fmt::print(stderr, "error: {}\n", receipt.status().message());
       return kExitFailure;
@@ -47,7 +48,7 @@ std::function<int()> SetupRotateKey(CLI::App& parent) {
       return kExitFailure;
     }
     fmt::print("rotated to {} at seq {} (entry {}); sign with the new key from now on\n",
-               new_key->VerifierText(), receipt->seq, receipt->entry_hash);
+               verifier, receipt->seq, receipt->entry_hash);
     return kExitOk;
   };
 }

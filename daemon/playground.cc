@@ -38,7 +38,7 @@ Result<std::shared_ptr<ledger::Ledger>> Playground::NewScratch() {
   if (!key.ok()) return key.status();
   ledger::LedgerOptions ledger_options;
   ledger_options.durability = ledger::Durability::kNone;
-  ledger_options.signing_key = std::move(key).value();
+  ledger_options.signing_key = std::make_shared<const ledger::SigningKey>(std::move(key).value());
   ledger_options.checkpoint_every_entries = 1;
   auto scratch = ledger::Ledger::OpenWithStorage(ledger::NewMemoryStorage(), ledger_options);
   if (!scratch.ok()) return scratch.status();

@@ -227,7 +227,7 @@ int RunDaemon(const DaemonOptions& options) {
   ledger_options.durability = *durability;
   ledger_options.checkpoint_every_entries = options.checkpoint_every_entries;
   ledger_options.checkpoint_every_ms = options.checkpoint_every_ms;
-  ledger_options.signing_key = key->key;
+  ledger_options.signing_key = std::make_shared<const ledger::SigningKey>(std::move(key->key));
   auto opened = ledger::Ledger::Open(options.ledger_dir, ledger_options);
   if (!opened.ok()) {
     LogError("cannot open the ledger at '{}': {}", options.ledger_dir,
@@ -235,7 +235,7 @@ int RunDaemon(const DaemonOptions& options) {
     return 1;
   }
   if (key->write_after_open) {
-    auto written = ledger::WriteKeyFiles(key->key, options.ledger_dir);
+    auto written = ledger::WriteKeyFiles(*ledger_options.signing_key, options.ledger_dir);
     if (!written.ok()) {
       LogError("cannot write the development key: {}", written.status().ToString());
       return 1;

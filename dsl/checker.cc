@@ -171,6 +171,9 @@ class Checker {
 
   void Run() {
     for (const Rule& rule : set_.rules) CheckRule(rule);
+    // A test request is a constant: no rule's request or locals are in scope in it.
+    request_.fill(Unknown());
+    locals_.clear();
     for (const TestCase& test : set_.tests) {
       if (test.request) Infer(*test.request);
     }
@@ -286,6 +289,7 @@ class Checker {
 
   TyPtr Attribute(const Expr& e, const TyPtr& receiver, bool for_has) {
     const std::string& name = e.name;
+    if (!receiver) return Unknown();
     switch (receiver->base) {
       case BaseType::kUnknown: return Unknown();
       case BaseType::kRecord: {
@@ -605,7 +609,8 @@ class Checker {
   const Schema* schema_;
   std::vector<Diagnostic>* out_;
   std::vector<TyPtr> locals_;
-  std::array<TyPtr, 4> request_;
+  // Never null: Infer returns Unknown(), not null, for what it cannot type.
+  std::array<TyPtr, 4> request_{Unknown(), Unknown(), Unknown(), Unknown()};
   std::vector<const ActionDecl*> current_actions_;
 };
 

@@ -462,6 +462,7 @@ class Lowerer {
           Error("E0210", n.begin, n.end,
                 "a test request is a constant: variables such as `" + e->name +
                     "` are not allowed in it");
+          e->slot = kUnresolvedSlot;  // not a request variable: slot 0 would mean `subject`
           return e;
         }
         if (auto slot = Lookup(n.text)) {

@@ -14,7 +14,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <optional>
 
 #include "common/encoding.h"
 #include "common/sha256.h"
@@ -105,21 +106,111 @@ std::string TrimLine(std::string text) {
   return text;
 }
 
-Result<std::string> ReadSmallFile(const std::string& path, std::string_view what) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return Status::NotFound(std::string(what) + " " + path + " does not exist");
+constexpr off_t kMaxKeyFileBytes = 4096;
+
+struct KeyFileText {
+  std::string text;  // trimmed
+  mode_t mode = 0;   // permission bits
+};
+
+// Opens, checks (with fstat on the open file, so what is checked is what is read) and reads a
+// key file. Nothing is read from a file that is not regular or too large, so a FIFO, a device
+// or a multi-gigabyte file cannot stall or exhaust the process.
+Result<KeyFileText> ReadKeyFile(const std::string& path, std::string_view what) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT) return Status::NotFound(std::string(what) + " " + path + " does not exist");
+    return Status::IOError("cannot read " + std::string(what) + " " + path + ": " +
+                           std::strerror(err));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot read " + std::string(what) + " " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  if (text.size() > 4096) return Status::InvalidArgument(path + " is too large to be a key file");
-  return TrimLine(std::move(text));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    return Status::IOError("cannot stat " + std::string(what) + " " + path + ": " +
+                           std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument(std::string(what) + " " + path + " is not a regular file");
+  }
+  if (st.st_size > kMaxKeyFileBytes) {
+    return Status::InvalidArgument(std::string(what) + " " + path + " is " +
+                                   std::to_string(st.st_size) + " bytes; a key file is at most " +
+                                   std::to_string(kMaxKeyFileBytes));
+  }
+  std::string text(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < text.size()) {
+    ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      sodium_memzero(text.data(), text.size());
+      return Status::IOError("cannot read " + std::string(what) + " " + path + ": " +
+                             std::strerror(errno));
+    }
+    if (n == 0) break;  // the file shrank meanwhile
+    got += static_cast<size_t>(n);
+  }
+  text.resize(got);
+  return KeyFileText{TrimLine(std::move(text)), static_cast<mode_t>(st.st_mode & 07777)};
+}
+
+// As ssh does: a private key that group or others may access is refused (it may already have
+// been read by someone else, and using it hides that).
+Status CheckPrivateKeyMode(const std::string& path, mode_t mode, KeyFilePermissions allowed) {
+  if (allowed == KeyFilePermissions::kAllowGroupOrOthers || (mode & 077) == 0) {
+    return Status::Ok();
+  }
+  char octal[16];
+  std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode & 07777));
+  return Status::PermissionDenied("key file " + path + " has mode " + octal +
+                                  ": a private key must not be accessible by group or others "
+                                  "(chmod 600 " + path + ")");
 }
 
 }  // namespace
+
+SigningKey::SigningKey(SigningKey&& other) noexcept
+    : name_(std::move(other.name_)),
+      key_id_(other.key_id_),
+      seed_(other.seed_),
+      secret_(other.secret_),
+      public_key_(other.public_key_) {
+  other.Wipe();
+}
+
+SigningKey& SigningKey::operator=(SigningKey&& other) noexcept {
+  if (this != &other) {
+    Wipe();
+    name_ = std::move(other.name_);
+    key_id_ = other.key_id_;
+    seed_ = other.seed_;
+    secret_ = other.secret_;
+    public_key_ = other.public_key_;
+    other.Wipe();
+  }
+  return *this;
+}
+
+SigningKey::~SigningKey() { Wipe(); }
+
+void SigningKey::Wipe() {
+  sodium_memzero(seed_.data(), seed_.size());
+  sodium_memzero(secret_.data(), secret_.size());
+}
+
+SigningKey SigningKey::Clone() const {
+  SigningKey copy;
+  copy.name_ = name_;
+  copy.key_id_ = key_id_;
+  copy.seed_ = seed_;
+  copy.secret_ = secret_;
+  copy.public_key_ = public_key_;
+  return copy;
+}
 
 Result<SigningKey> SigningKey::FromSeed(std::string name, std::span<const uint8_t> seed32) {
   if (!SodiumReady()) return Status::Internal("libsodium failed to initialise");
@@ -152,8 +243,10 @@ Result<SigningKey> SigningKey::Parse(std::string_view text) {
     return Status::InvalidArgument("not a private key: expected 'PRIVATE+KEY+<name>+<id>+<key>'");
   }
   ARBITER_ASSIGN_OR_RETURN(KeyParts parts, SplitKey(text.substr(kPrefix.size()), "private key"));
-  ARBITER_ASSIGN_OR_RETURN(SigningKey key,
-                           FromSeed(parts.name, std::span<const uint8_t>(parts.key).subspan(1)));
+  auto seeded = FromSeed(parts.name, std::span<const uint8_t>(parts.key).subspan(1));
+  sodium_memzero(parts.key.data(), parts.key.size());
+  if (!seeded.ok()) return seeded.status();
+  SigningKey key = std::move(seeded).value();
   if (key.key_id() != parts.id) {
     return Status::InvalidArgument("private key: key id " + HexId(parts.id) +
                                    " does not match the key (expected " + HexId(key.key_id()) + ")");
@@ -161,9 +254,20 @@ Result<SigningKey> SigningKey::Parse(std::string_view text) {
   return key;
 }
 
-Result<SigningKey> SigningKey::LoadFile(const std::string& path) {
-  ARBITER_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, "key file"));
-  auto key = Parse(text);
+Result<SigningKey> SigningKey::LoadFile(const std::string& path,
+                                        KeyFilePermissions permissions) {
+  ARBITER_ASSIGN_OR_RETURN(KeyFileText file, ReadKeyFile(path, "key file"));
+  // Only a private key is refused for its mode: a public key given by mistake gets Parse's
+  // clearer message.
+  if (file.text.starts_with("PRIVATE+KEY+")) {
+    Status mode = CheckPrivateKeyMode(path, file.mode, permissions);
+    if (!mode.ok()) {
+      sodium_memzero(file.text.data(), file.text.size());
+      return mode;
+    }
+  }
+  auto key = Parse(file.text);
+  sodium_memzero(file.text.data(), file.text.size());
   if (!key.ok()) {
     return Status(key.status().code(), "key file " + path + ": " + key.status().message());
   }
@@ -207,8 +311,8 @@ Result<VerifierKey> VerifierKey::Parse(std::string_view text) {
 }
 
 Result<VerifierKey> VerifierKey::LoadFile(const std::string& path) {
-  ARBITER_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, "public key file"));
-  auto key = Parse(text);
+  ARBITER_ASSIGN_OR_RETURN(KeyFileText file, ReadKeyFile(path, "public key file"));
+  auto key = Parse(file.text);
   if (!key.ok()) {
     return Status(key.status().code(), "public key file " + path + ": " + key.status().message());
   }

@@ -55,8 +55,9 @@ Status Ledger::Impl::Init(std::shared_ptr<LedgerStorage> storage, LedgerOptions 
     if (options_.signing_key) {
       key_ = options_.signing_key;
     } else if (!options_.key_file.empty()) {
-      ARBITER_ASSIGN_OR_RETURN(SigningKey k, SigningKey::LoadFile(options_.key_file));
-      key_ = std::move(k);
+      ARBITER_ASSIGN_OR_RETURN(
+          SigningKey k, SigningKey::LoadFile(options_.key_file, options_.key_file_permissions));
+      key_ = std::make_shared<const SigningKey>(std::move(k));
     } else {
       return Status::InvalidArgument(
           "a signing key is required to write to the ledger (give --key KEYFILE; create one "
@@ -541,8 +542,10 @@ Result<std::string> Ledger::Impl::MakeCheckpoint() {
   return note;
 }
 
-Result<Receipt> Ledger::Impl::RotateKey(const SigningKey& new_key) {
+Result<Receipt> Ledger::Impl::RotateKey(SigningKey new_key_value) {
   if (read_only_) return Status::FailedPrecondition("the ledger is open read-only");
+  auto next = std::make_shared<const SigningKey>(std::move(new_key_value));
+  const SigningKey& new_key = *next;
   std::string statement = std::string(kRotationHeader) + origin_ + "\n" + new_key.VerifierText() + "\n";
   ARBITER_ASSIGN_OR_RETURN(std::string note, SignNote(statement, *key_));
   nlohmann::json payload = {{"action", "rotate"},
@@ -559,8 +562,8 @@ Result<Receipt> Ledger::Impl::RotateKey(const SigningKey& new_key) {
   std::vector<Pending> group;
   group.push_back({std::move(record), nullptr});
   std::vector<Result<Receipt>> results;
-  std::optional<SigningKey> old = key_;
-  key_ = new_key;  // checkpoints made in this group are signed by the new key
+  std::shared_ptr<const SigningKey> old = key_;
+  key_ = next;  // checkpoints made in this group are signed by the new key
   CommitGroup(group, &results,
               {{std::string(layout::kMetaSigner), new_key.VerifierText()}});
   if (!results[0].ok()) key_ = old;
@@ -607,8 +610,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, LedgerOptio
         "`arbiter keygen`)");
   }
   if (!options.signing_key) {
-    ARBITER_ASSIGN_OR_RETURN(SigningKey k, SigningKey::LoadFile(options.key_file));
-    options.signing_key = std::move(k);
+    ARBITER_ASSIGN_OR_RETURN(SigningKey k,
+                             SigningKey::LoadFile(options.key_file, options.key_file_permissions));
+    options.signing_key = std::make_shared<const SigningKey>(std::move(k));
   }
   ARBITER_ASSIGN_OR_RETURN(auto storage,
                            OpenRocksDbStorage(dir, false, options.create_if_missing));
@@ -637,7 +641,9 @@ void Ledger::AppendAsync(Record record, std::function<void(Result<Receipt>)> don
   impl_->Enqueue({std::move(record), std::move(done)});
 }
 
-Result<Receipt> Ledger::RotateKey(const SigningKey& new_key) { return impl_->RotateKey(new_key); }
+Result<Receipt> Ledger::RotateKey(SigningKey new_key) {
+  return impl_->RotateKey(std::move(new_key));
+}
 Result<std::string> Ledger::MakeCheckpoint() { return impl_->MakeCheckpoint(); }
 Status Ledger::Close() { return impl_->Close(); }
 uint64_t Ledger::Size() const { return impl_->Size(); }

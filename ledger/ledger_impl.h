@@ -72,7 +72,7 @@ class Ledger::Impl {
 
   // Writes.
   void Enqueue(Pending p);
-  Result<Receipt> RotateKey(const SigningKey& new_key);
+  Result<Receipt> RotateKey(SigningKey new_key);
   Result<std::string> MakeCheckpoint();
   Status Close();
 
@@ -95,7 +95,7 @@ class Ledger::Impl {
   LedgerOptions options_;
   bool read_only_ = true;
   std::string origin_;
-  std::optional<SigningKey> key_;
+  std::shared_ptr<const SigningKey> key_;
 
   std::mutex commit_mu_;  // guards the writer state below
   MerkleFrontier frontier_;

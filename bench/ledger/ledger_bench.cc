@@ -104,7 +104,8 @@ Durability durability = Durability::kSync;
 LedgerOptions Options() {
   LedgerOptions o;
   std::array<uint8_t, 32> seed{};
-  o.signing_key = SigningKey::FromSeed("bench.example/ledger", seed).value();
+  o.signing_key = std::make_shared<const SigningKey>(
+      SigningKey::FromSeed("bench.example/ledger", seed).value());
   o.durability = durability;
   o.checkpoint_every_entries = 10000;
   o.checkpoint_every_ms = 1000;

@@ -37,17 +37,34 @@ using Hash = std::array<uint8_t, 32>;
 // ---------------------------------------------------------------------------------------
 // Keys and signed notes (c2sp.org/signed-note, Ed25519, signature type 0x01).
 
+// Whether a private key file may be readable or writable by group or others. ssh refuses
+// such a file; so does Arbiter, unless a development setup says otherwise.
+enum class KeyFilePermissions { kOwnerOnly, kAllowGroupOrOthers };
+
 // An Ed25519 signing key with its note key name. Key files hold PrivateText(), the same
 // "PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 || seed)>" line Go's sumdb/note uses.
+// A key moves but does not copy (Clone() makes the one explicit copy); its secret is wiped
+// (sodium_memzero) when it is destroyed or moved from.
 class SigningKey {
  public:
+  SigningKey() = default;
+  SigningKey(SigningKey&& other) noexcept;
+  SigningKey& operator=(SigningKey&& other) noexcept;
+  SigningKey(const SigningKey&) = delete;
+  SigningKey& operator=(const SigningKey&) = delete;
+  ~SigningKey();
+  SigningKey Clone() const;
+
   // A fresh random key. The name must be a valid note key name (non-empty, no spaces,
   // no '+', no control characters).
   static Result<SigningKey> Generate(std::string name);
   static Result<SigningKey> FromSeed(std::string name, std::span<const uint8_t> seed32);
   static Result<SigningKey> Parse(std::string_view private_text);
-  // Reads a key file written by WriteKeyFiles / `arbiter keygen`.
-  static Result<SigningKey> LoadFile(const std::string& path);
+  // Reads a key file written by WriteKeyFiles / `arbiter keygen`. Refused before reading: a
+  // path that is not a regular file, a file over 4096 bytes, and (PermissionDenied, naming
+  // the mode) a file group or others may read or write, unless `permissions` allows it.
+  static Result<SigningKey> LoadFile(
+      const std::string& path, KeyFilePermissions permissions = KeyFilePermissions::kOwnerOnly);
 
   const std::string& name() const { return name_; }
   uint32_t key_id() const { return key_id_; }
@@ -58,6 +75,8 @@ class SigningKey {
   std::array<uint8_t, 64> Sign(std::span<const uint8_t> message) const;
 
  private:
+  void Wipe();
+
   std::string name_;
   uint32_t key_id_ = 0;
   std::array<uint8_t, 32> seed_{};
@@ -69,7 +88,8 @@ class SigningKey {
 class VerifierKey {
  public:
   static Result<VerifierKey> Parse(std::string_view verifier_text);
-  // Reads a .pub file (one verifier line). A private key file is rejected with a clear error.
+  // Reads a .pub file (one verifier line). A private key file is rejected with a clear error,
+  // as is a path that is not a regular file or a file over 4096 bytes (before reading it).
   static Result<VerifierKey> LoadFile(const std::string& path);
   static VerifierKey FromSigningKey(const SigningKey& key);
 
@@ -259,9 +279,12 @@ struct LedgerOptions {
   // The checkpoint origin line; empty: the signing key's name. Fixed when the ledger is
   // created; a later different value is an error.
   std::string origin;
-  // The signing key, or a file to load it from. One of them is required to write.
-  std::optional<SigningKey> signing_key;
+  // The signing key, or a file to load it from. One of them is required to write. Copies of
+  // the options share the one key (its secret is not duplicated).
+  std::shared_ptr<const SigningKey> signing_key;
   std::string key_file;
+  // Development only: accept a key_file that group or others can read.
+  KeyFilePermissions key_file_permissions = KeyFilePermissions::kOwnerOnly;
   bool create_if_missing = true;
   // Open for reading only (audit commands): no key needed, appends fail.
   bool read_only = false;
@@ -330,8 +353,8 @@ class Ledger {
   void AppendAsync(Record record, std::function<void(Result<Receipt>)> done);
 
   // Appends a key entry naming `new_key`, signed by the current key, then signs all later
-  // checkpoints with `new_key`.
-  Result<Receipt> RotateKey(const SigningKey& new_key);
+  // checkpoints with `new_key` (the ledger takes it over).
+  Result<Receipt> RotateKey(SigningKey new_key);
   // Signs and stores a checkpoint of the current tree now (if it grew since the last one).
   Result<std::string> MakeCheckpoint();
   // Flushes pending appends, writes a final checkpoint, stops the writer. Idempotent.

@@ -40,7 +40,8 @@ struct Service {
   Service() {
     ledger::LedgerOptions options;
     std::array<uint8_t, 32> seed{};
-    options.signing_key = ledger::SigningKey::FromSeed("test.example/decide", seed).value();
+    options.signing_key = std::make_shared<const ledger::SigningKey>(
+        ledger::SigningKey::FromSeed("test.example/decide", seed).value());
     ledger = ledger::Ledger::OpenWithStorage(ledger::NewMemoryStorage(), options).value();
     PolicyFiles files;
     fs::path stdlib = fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies";

@@ -184,3 +184,24 @@ TEST_CASE("broken declarations do not hide the following ones", "[bad-input]") {
   CHECK(r.diagnostics[2].code == "E0201");
   CHECK(r.diagnostics[2].span.line == 4);
 }
+
+// Issue 13: a file holding only a test block whose request reads an attribute of a variable
+// crashed the checker (the variable had no type: no rule had set up the request's types),
+// killing `arbiter check/test/eval` and the daemon's playground endpoint. The 36-byte input
+// is also fuzz/regressions/policy/checker-test-request-attribute.arbiter.
+TEST_CASE("a test request reading an attribute of a variable is an error, not a crash",
+          "[bad-input]") {
+  for (std::string text : {"test t{request{subject:foo.bar}expect allow}",
+                           "test t{request{subject:subject.x}expect deny}",
+                           "test t{request{context:{a:resource.owner.name}}expect deny}",
+                           "permit a{}\ntest t{request{subject:action.x.y}expect allow}",
+                           "test t{request{subject:x has y}expect allow}",
+                           "test t{request{subject:context.x.contains(1)}expect allow}"}) {
+    INFO(text);
+    FrontendResult r = Load(text);
+    CHECK_FALSE(r.ok());
+    bool found = false;
+    for (const Diagnostic& d : r.diagnostics) found = found || d.code == "E0210";
+    CHECK(found);
+  }
+}

@@ -189,7 +189,7 @@ TEST_CASE("cli: audit rotate-key hands the ledger to a new key that verify follo
   auto with_old = Ledger::Open(f.dir, old_options);
   CHECK_FALSE(with_old.ok());
   LedgerOptions new_options = TestOptions(5);
-  new_options.signing_key = *next;
+  new_options.signing_key = std::make_shared<const SigningKey>(std::move(next).value());
   {
     auto with_new = Ledger::Open(f.dir, new_options);
     REQUIRE(with_new.ok());

@@ -293,7 +293,7 @@ TEST_CASE("reopening continues the chain; a different key is refused") {
   }
   {
     LedgerOptions other = TestOptions();
-    other.signing_key = TestKey("someone.else/key");
+    other.signing_key = std::make_shared<const SigningKey>(TestKey("someone.else/key"));
     auto refused = Ledger::OpenWithStorage(storage, other);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.status().code() == StatusCode::kPermissionDenied);
@@ -321,7 +321,7 @@ TEST_CASE("key rotation: an entry signed by the old key; later checkpoints by th
     auto ledger = Ledger::OpenWithStorage(storage, TestOptions(3));
     REQUIRE(ledger.ok());
     for (int i = 0; i < 4; ++i) REQUIRE((*ledger)->Append(SampleDecision(i)).ok());
-    auto rot = (*ledger)->RotateKey(new_key);
+    auto rot = (*ledger)->RotateKey(new_key.Clone());
     REQUIRE(rot.ok());
     CHECK(rot->seq == 4);
     CHECK((*ledger)->Get(4)->kind == "key");
@@ -343,7 +343,7 @@ TEST_CASE("key rotation: an entry signed by the old key; later checkpoints by th
   CHECK(Ledger::OpenWithStorage(storage, TestOptions()).status().code() ==
         StatusCode::kPermissionDenied);
   LedgerOptions o = TestOptions();
-  o.signing_key = new_key;
+  o.signing_key = std::make_shared<const SigningKey>(std::move(new_key));
   CHECK(Ledger::OpenWithStorage(storage, o).ok());
 }
 

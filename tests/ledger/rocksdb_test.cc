@@ -150,7 +150,7 @@ TEST_CASE("rocksdb: wrong or missing key file for a writer") {
   TempDir dir("ledger-keys");
   Fill(dir.str(), 1);
   LedgerOptions wrong = TestOptions();
-  wrong.signing_key = TestKey("another.example/key");
+  wrong.signing_key = std::make_shared<const SigningKey>(TestKey("another.example/key"));
   auto refused = Ledger::Open(dir.str(), wrong);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().code() == StatusCode::kPermissionDenied);

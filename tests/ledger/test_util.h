@@ -15,7 +15,7 @@ inline SigningKey TestKey(const std::string& name = "test.example/ledger") {
   for (size_t i = 0; i < seed.size(); ++i) seed[i] = static_cast<uint8_t>(i + name.size());
   auto key = SigningKey::FromSeed(name, seed);
   REQUIRE(key.ok());
-  return *key;
+  return std::move(key).value();
 }
 
 inline Record SampleDecision(int i, const std::string& id = "") {
@@ -35,7 +35,7 @@ inline Record SampleDecision(int i, const std::string& id = "") {
 
 inline LedgerOptions TestOptions(uint64_t every = 4) {
   LedgerOptions o;
-  o.signing_key = TestKey();
+  o.signing_key = std::make_shared<const SigningKey>(TestKey());
   o.checkpoint_every_entries = every;
   o.checkpoint_every_ms = 0;
   return o;
