@@ -83,9 +83,10 @@ bool ChargeEqualSlow(const EvalContext& ctx, const Value& a, const Value& b) {
     case Kind::kString:
       if (a.s != b.s && a.s->size == b.s->size) steps = a.s->size / 16;
       break;
-    case Kind::kSet:  // each element of one is looked up among the other's
+    case Kind::kSet:  // a small set is scanned per element, a larger one indexed once
       if (a.set != b.set && a.set->size == b.set->size) {
-        steps = uint64_t{a.set->size} * b.set->size;
+        steps = a.set->size <= kScanSetSize ? uint64_t{a.set->size} * b.set->size
+                                            : uint64_t{a.set->size} + b.set->size;
       }
       break;
     case Kind::kRecord:

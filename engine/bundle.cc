@@ -4,6 +4,7 @@
 
 #include "common/encoding.h"
 #include "common/sha256.h"
+#include "common/utf8.h"
 #include "engine/compiler.h"
 #include "engine/json_reader.h"
 #include "engine/value_json.h"
@@ -78,10 +79,16 @@ class Reader {
     for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_++])) << (8 * i);
     return v;
   }
+  // Every string of a bundle is text (names, paths, constants, patterns) that reaches
+  // decisions, ledger records and the disassembly: one that is not UTF-8 is damage.
   std::string_view Str() {
     uint32_t n = U32();
     if (!Need(n)) return {};
     std::string_view s = in_.substr(pos_, n);
+    if (!IsValidUtf8(s)) {
+      Fail("a string that is not UTF-8");
+      return {};
+    }
     pos_ += n;
     return s;
   }

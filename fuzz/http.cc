@@ -18,14 +18,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const size_t piece = data[0] == 0 ? size : data[0];
   ++data, --size;
-  const arbiter::daemon::HttpServerOptions limits;
+  const arbiter::Limits limits = arbiter::daemon::HttpServerOptions().limits;
   // Several requests may arrive on one keep-alive connection: parse until the bytes run out.
   size_t offset = 0;
   while (offset < size) {
     std::optional<http::request_parser<http::string_body>> parser;
     parser.emplace();
-    parser->body_limit(limits.body_limit);
-    parser->header_limit(static_cast<std::uint32_t>(limits.header_limit));
+    parser->body_limit(limits.http_body_bytes);
+    parser->header_limit(static_cast<std::uint32_t>(limits.http_header_bytes));
     boost::beast::error_code ec;
     size_t available = 0;  // bytes handed to the parser but not yet consumed
     while (!parser->is_done()) {
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ec || !parser->is_done()) return 0;
     arbiter::daemon::HttpRequest req = parser->release();
     // The limits are promises the handlers rely on.
-    if (req.body().size() > limits.body_limit) std::abort();
+    if (req.body().size() > limits.http_body_bytes) std::abort();
     (void)req.method_string();
     (void)req.target();
     (void)req.keep_alive();

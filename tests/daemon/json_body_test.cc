@@ -28,12 +28,14 @@ struct Service {
   std::unique_ptr<ledger::Ledger> ledger;
   Metrics metrics;
   std::unique_ptr<DecisionService> service;
+  std::unique_ptr<ApiGuard> guard;
   Router router;
 
   Service() {
     ledger::LedgerOptions options;
     std::array<uint8_t, 32> seed{};
-    options.signing_key = ledger::SigningKey::FromSeed("test.example/json", seed).value();
+    options.signing_key = std::make_shared<const ledger::SigningKey>(
+        ledger::SigningKey::FromSeed("test.example/json", seed).value());
     ledger = ledger::Ledger::OpenWithStorage(ledger::NewMemoryStorage(), options).value();
     fs::path pack = fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies" / "access-rbac";
     PolicyFiles files;
@@ -43,10 +45,17 @@ struct Service {
     PolicyLoad load = LoadPolicyFiles(files);
     INFO(load.error.status.ToString() << load.error.formatted);
     REQUIRE(load.state);
-    service = std::make_unique<DecisionService>(ServiceOptions{files, "", ""}, ledger.get(),
+    service = std::make_unique<DecisionService>(ServiceOptions{files, ""}, ledger.get(),
                                                 &metrics);
     REQUIRE(service->Activate(std::move(load.state), "test").ok());
-    service->AddRoutes(router);
+    // As `arbiter serve` on loopback without an auth file: anyone may decide.
+    ApiFacts facts;
+    facts.loopback = true;
+    auto created = ApiGuard::Create(
+        (fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies" / "system-api").string(), {}, facts);
+    REQUIRE(created.ok());
+    guard = std::move(created).value();
+    service->AddRoutes(router, *guard);
   }
 
   HttpResponse Post(const std::string& target, const std::string& body) {
