@@ -326,10 +326,10 @@ void Ledger::Impl::WriterLoop() {
         deadline = std::min(deadline, last_checkpoint_time_ +
                                           std::chrono::milliseconds(options_.checkpoint_every_ms));
       }
-    }
-    if (options_.durability == Durability::kBatch && unsynced_) {
-      deadline = std::min(deadline, last_sync_time_ + std::chrono::milliseconds(
-                                                          options_.batch_sync_interval_ms));
+      if (options_.durability == Durability::kBatch && unsynced_) {
+        deadline = std::min(deadline, last_sync_time_ + std::chrono::milliseconds(
+                                                            options_.batch_sync_interval_ms));
+      }
     }
     {
       std::unique_lock lock(queue_mu_);
@@ -347,17 +347,25 @@ void Ledger::Impl::WriterLoop() {
       results.clear();
     }
     auto now = Clock::now();
+    bool sync_due = false;
     {
       std::lock_guard commit(commit_mu_);
       if (CheckpointDueByTime(now)) {
         std::string note;
         WriteCheckpoint(options_.durability == Durability::kSync, &note).ok();
       }
+      // Claimed under the lock, synced outside it: a commit meanwhile sets unsynced_ again.
+      const auto interval = std::chrono::milliseconds(options_.batch_sync_interval_ms);
+      sync_due = options_.durability == Durability::kBatch && unsynced_ &&
+                 now - last_sync_time_ >= interval;
+      if (sync_due) {
+        unsynced_ = false;
+        last_sync_time_ = now;
+      }
     }
-    if (options_.durability == Durability::kBatch && unsynced_ &&
-        now - last_sync_time_ >= std::chrono::milliseconds(options_.batch_sync_interval_ms)) {
-      if (storage_->SyncWal().ok()) unsynced_ = false;
-      last_sync_time_ = now;
+    if (sync_due && !storage_->SyncWal().ok()) {
+      std::lock_guard commit(commit_mu_);
+      unsynced_ = true;  // retried after the next interval
     }
     if (stop) break;
   }
@@ -547,13 +555,15 @@ Result<Receipt> Ledger::Impl::RotateKey(SigningKey new_key_value) {
   auto next = std::make_shared<const SigningKey>(std::move(new_key_value));
   const SigningKey& new_key = *next;
   std::string statement = std::string(kRotationHeader) + origin_ + "\n" + new_key.VerifierText() + "\n";
+  // key_ is read under the lock: a rotation is signed by the key that is current when it is
+  // committed, also when two rotations race.
+  std::lock_guard commit(commit_mu_);
   ARBITER_ASSIGN_OR_RETURN(std::string note, SignNote(statement, *key_));
   nlohmann::json payload = {{"action", "rotate"},
                             {"old_key", key_->VerifierText()},
                             {"new_key", new_key.VerifierText()},
                             {"note", note}};
   ARBITER_ASSIGN_OR_RETURN(Record record, MakeRecord("key", payload));
-  std::lock_guard commit(commit_mu_);
   // Entries before the rotation get a checkpoint by the old key.
   if (frontier_.size() > last_checkpoint_size_) {
     std::string cp;

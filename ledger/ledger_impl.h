@@ -91,33 +91,44 @@ class Ledger::Impl {
   Status WriteCheckpoint(bool sync, std::string* note);
   bool CheckpointDueByTime(Clock::time_point now) const;
 
-  std::shared_ptr<LedgerStorage> storage_;
+  // Set by Init before the writer thread starts, then never written: read without a lock.
+  std::shared_ptr<LedgerStorage> storage_;  // thread-safe itself
   LedgerOptions options_;
   bool read_only_ = true;
   std::string origin_;
-  std::shared_ptr<const SigningKey> key_;
 
-  std::mutex commit_mu_;  // guards the writer state below
+  // commit_mu_ guards the writer state: every member from key_ to scratch_key_. The writer
+  // thread, RotateKey, MakeCheckpoint and Close take it; CommitGroup, AddCheckpoint,
+  // WriteCheckpoint and CheckpointDueByTime expect it held. Readers never take it: what they
+  // need is published through the atomics and cache_mu_.
+  std::mutex commit_mu_;
+  std::shared_ptr<const SigningKey> key_;  // replaced by RotateKey
   MerkleFrontier frontier_;
   Hash last_hash_{};
   std::string last_time_;
   uint64_t last_checkpoint_size_ = 0;
   Clock::time_point last_checkpoint_time_;
-  Clock::time_point last_sync_time_;
-  bool unsynced_ = false;
-  std::atomic<uint64_t> committed_size_{0};
-  // The writer's reusable buffers (guarded by commit_mu_).
+  Clock::time_point last_sync_time_;  // kBatch: the last WAL sync
+  bool unsynced_ = false;             // kBatch: commits since the last WAL sync
+  // The writer's reusable buffers.
   std::unique_ptr<LedgerStorage::Batch> batch_;
   SubtreeRuns runs_;
   std::vector<MerkleFrontier::Node> nodes_;
   std::string raw_;
   std::string scratch_key_;
+
+  // Published by the writer (release) for lock-free reads (acquire).
+  std::atomic<uint64_t> committed_size_{0};
+  std::atomic<uint64_t> latest_checkpoint_{0};
+
+  // cache_mu_ guards upper_levels_: the writer adds to it (exclusive), proofs read it (shared).
   mutable std::shared_mutex cache_mu_;
   std::vector<std::vector<Hash>> upper_levels_;  // [level - kCachedLevel][index]
   Status LoadUpperLevels(uint64_t size);
   void CacheNodes(const std::vector<MerkleFrontier::Node>& nodes);
-  std::atomic<uint64_t> latest_checkpoint_{0};
 
+  // queue_mu_ guards the queue and the stop flags, queue_cv_ signals them; never held together
+  // with commit_mu_ (the writer takes one, releases it, then the other).
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<Pending> queue_;
