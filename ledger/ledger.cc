@@ -757,7 +757,8 @@ Result<std::string> Ledger::ConsistencyProof(uint64_t old_size) const {
 
 nlohmann::json StoredEntry::ToJson() const {
   nlohmann::json j = nlohmann::json::parse(raw, nullptr, false);
-  if (j.is_discarded()) j = nlohmann::json::object({{"unparsable", raw}});
+  // A damaged entry is shown as it is, never thrown on (entries are objects when intact).
+  if (!j.is_object()) j = nlohmann::json::object({{"unparsable", raw}});
   j["entry_hash"] = HexEncode(entry_hash);
   return j;
 }
