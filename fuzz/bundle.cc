@@ -2,8 +2,10 @@
 // rule index) -> disassemble -> one decision. A bundle that loads must be safe to run.
 #include <arbiter/engine.h>
 
+#include <string>
 #include <string_view>
 
+#include "common/sha256.h"
 #include "fuzz/fuzz_target.h"
 
 namespace {
@@ -16,8 +18,16 @@ constexpr std::string_view kRequest =
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto engine =
-      arbiter::Engine::LoadBundle(std::string_view(reinterpret_cast<const char*>(data), size));
+  // Re-seal the trailing SHA-256 digest (spec/bytecode.md) over the mutated bytes, so that
+  // mutations reach the format checks and the verifier instead of stopping at the digest.
+  std::string bytes(reinterpret_cast<const char*>(data), size);
+  constexpr size_t kDigest = 32;
+  if (bytes.size() > kDigest) {
+    auto digest = arbiter::Sha256Of(std::string_view(bytes).substr(0, bytes.size() - kDigest));
+    bytes.replace(bytes.size() - kDigest, kDigest, reinterpret_cast<const char*>(digest.data()),
+                  kDigest);
+  }
+  auto engine = arbiter::Engine::LoadBundle(bytes);
   if (!engine.ok()) return 0;
   (void)engine->Disassemble();
   static const arbiter::EntityStore kEmpty;
