@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/encoding.h"
+#include "common/utf8.h"
 
 namespace arbiter::ledger {
 namespace {
@@ -80,6 +81,17 @@ void EncodeEntry(std::string_view kind, std::string_view payload, const Hash& pr
 
 Result<EntryView> ParseEntry(std::string_view raw) {
   EntryView e;
+  // Entries are canonical JSON: UTF-8, with every control character escaped. Bytes that are
+  // not have no canonical encoding, so they are damage.
+  if (size_t bad = 0; !IsValidUtf8(raw, &bad)) {
+    return Status::Corruption("entry is not UTF-8 at byte " + std::to_string(bad));
+  }
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (static_cast<unsigned char>(raw[i]) < 0x20) {
+      return Status::Corruption("entry has a raw control character at byte " +
+                                std::to_string(i));
+    }
+  }
   if (raw.substr(0, kKindPrefix.size()) != kKindPrefix) {
     return Status::Corruption("entry does not start with {\"kind\":");
   }

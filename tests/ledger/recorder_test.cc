@@ -43,7 +43,7 @@ TEST_CASE("recorder: a decision record holds the eval JSON and the request") {
   Engine engine = Compile();
   std::string request = RequestJson("write");
   Decision decision = Decide(engine, request);
-  auto record = recorder::MakeDecisionRecord(decision, request, {"dec-1", false});
+  auto record = recorder::MakeDecisionRecord(decision, request, {"dec-1", false, {}});
   REQUIRE(record.ok());
   CHECK(record->kind == "decision");
   CHECK(record->decision_id == "dec-1");
@@ -55,7 +55,7 @@ TEST_CASE("recorder: a decision record holds the eval JSON and the request") {
   CHECK(payload["errors"] == eval["errors"]);
   CHECK(payload["bundle"] == engine.digest());
   CHECK(payload["request"] == nlohmann::json::parse(request));
-  auto digest_only = recorder::MakeDecisionRecord(decision, request, {"", true});
+  auto digest_only = recorder::MakeDecisionRecord(decision, request, {"", true, {}});
   REQUIRE(digest_only.ok());
   CHECK(digest_only->payload.find("alice") == std::string::npos);
   CHECK_FALSE(recorder::MakeDecisionRecord(decision, "{not json", {}).ok());
@@ -92,7 +92,7 @@ permit counted { when action == Action::"count" })"}});
     INFO(request);
     Decision decision = Decide(engine, request);
     for (bool digest_only : {false, true}) {
-      auto fast = recorder::MakeDecisionRecord(decision, request, {"dec-\"1\"", digest_only});
+      auto fast = recorder::MakeDecisionRecord(decision, request, {"dec-\"1\"", digest_only, {}});
       REQUIRE(fast.ok());
       DecisionRecord reference;
       reference.decision_id = "dec-\"1\"";
