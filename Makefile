@@ -51,7 +51,7 @@ test-tsan: bootstrap
 	  -DARBITER_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(TSAN_DIR) -j $(JOBS) --target arbiter ledger_tests recorder_tests \
 	  engine_tests daemon_core_tests daemon_decide_body_tests daemon_integration_tests
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS) -R '^($(TSAN_TESTS))$$'
 
 # libFuzzer targets (fuzz/, clang with ASan and UBSan); see spec/security.md. A crash leaves

@@ -5,6 +5,7 @@
 
 #include <arbiter/ledger.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
 
@@ -29,7 +30,8 @@ inline Record SampleDecision(int i, const std::string& id = "") {
   d.reasons = nlohmann::json::array({{{"rule", "models.allow_reviewed"}, {"message", "reviewed"}}});
   d.bundle_digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
   auto r = d.ToRecord();
-  REQUIRE(r.ok());
+  // Called from the concurrency tests' threads too, where Catch assertions are not safe.
+  if (!r.ok()) std::abort();
   return *r;
 }
 
