@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/json_string.h"
+#include "daemon/blocking_pool.h"
 #include "daemon/log.h"
 #include "daemon/responses.h"
 
@@ -149,6 +150,35 @@ void ApiGuard::Add(Router& router, http::verb method, std::string route, Guarded
 void ApiGuard::AddPrefix(Router& router, http::verb method, std::string prefix,
                          GuardedHandler handler) {
   router.AddPrefix(method, prefix, Wrap(method, prefix, std::move(handler)));
+}
+
+namespace {
+
+// `handler`, run on `pool` (inline when there is none) after the guard has let the call in.
+GuardedHandler OnPool(BlockingPool* pool, GuardedHandler handler) {
+  if (pool == nullptr) return handler;
+  auto shared = std::make_shared<const GuardedHandler>(std::move(handler));
+  return [pool, shared](HttpRequest& req, Reply reply, const Principal& principal) {
+    // The principal is copied: the job outlives this call.
+    auto job = std::make_shared<const Handler>(
+        [shared, principal](HttpRequest& queued, Reply answer) {
+          (*shared)(queued, std::move(answer), principal);
+        });
+    pool->Run(job, req, std::move(reply));
+  };
+}
+
+}  // namespace
+
+void ApiGuard::AddBlocking(Router& router, http::verb method, std::string route,
+                           GuardedHandler handler) {
+  Add(router, method, std::move(route), OnPool(router.blocking_pool(), std::move(handler)));
+}
+
+void ApiGuard::AddPrefixBlocking(Router& router, http::verb method, std::string prefix,
+                                 GuardedHandler handler) {
+  AddPrefix(router, method, std::move(prefix),
+            OnPool(router.blocking_pool(), std::move(handler)));
 }
 
 }  // namespace arbiter::daemon

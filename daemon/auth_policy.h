@@ -50,6 +50,14 @@ class ApiGuard {
            GuardedHandler handler);
   void AddPrefix(Router& router, boost::beast::http::verb method, std::string prefix,
                  GuardedHandler handler);
+  // As Add and AddPrefix for handlers that may block (a compile, a synchronous ledger wait, a
+  // storage read): the caller is authenticated and authorised on the I/O thread, and only an
+  // allowed request is queued on the router's BlockingPool, so anonymous floods cannot fill
+  // the pool's queue ahead of the principals who may use it.
+  void AddBlocking(Router& router, boost::beast::http::verb method, std::string route,
+                   GuardedHandler handler);
+  void AddPrefixBlocking(Router& router, boost::beast::http::verb method, std::string prefix,
+                         GuardedHandler handler);
 
   // The policy's answer, asked afresh (the guard caches it). An evaluation error denies.
   bool Allows(const Principal& principal, boost::beast::http::verb method,

@@ -5,13 +5,12 @@
 // its handler then runs here, on one of limits.http_blocking_threads threads, with at most
 // limits.http_blocking_queue requests waiting (past that: 503 `busy` with Retry-After: 1).
 //
-// Using it: run.cc already gives the daemon's Router a pool, so a service only changes how it
-// registers a slow route, e.g. in Playground::AddRoutes
-//   router.AddBlocking(V::post, "/v1/playground/evaluate", [this](HttpRequest& r, Reply re) {
-//     HandleEvaluate(r, std::move(re));
-//   });
-// The handler runs on a pool thread with its own copy of the request and answers through the
-// Reply as usual. Decisions (AppendAsync, answered from the ledger's completion) stay on Add.
+// Using it: run.cc gives the daemon's Router a pool; a guarded route opts in with
+// ApiGuard::AddBlocking, which authenticates and authorises on the I/O thread and queues only
+// allowed requests here (the playground's evaluate, PUT and GET /v1/policies, the ledger's
+// read endpoints). The handler runs on a pool thread with its own copy of the request and
+// answers through the Reply as usual. Decisions (AppendAsync, answered from the ledger's
+// completion) stay on Add.
 #pragma once
 
 #include <condition_variable>

@@ -226,10 +226,13 @@ void Playground::AddRoutes(Router& router, ApiGuard& guard) {
     };
   };
   guard.Add(router, V::get, "/v1/playground/examples", bind(&Playground::HandleExamples));
-  guard.Add(router, V::post, "/v1/playground/evaluate", bind(&Playground::HandleEvaluate));
+  // A compile and a scratch-ledger append: off the I/O threads that answer decisions.
+  guard.AddBlocking(router, V::post, "/v1/playground/evaluate",
+                    bind(&Playground::HandleEvaluate));
   guard.Add(router, V::get, "/v1/playground/ledger/checkpoint",
             bind(&Playground::HandleCheckpoint));
-  guard.Add(router, V::get, "/v1/playground/ledger/proof", bind(&Playground::HandleProof));
+  guard.AddBlocking(router, V::get, "/v1/playground/ledger/proof",
+                    bind(&Playground::HandleProof));
 }
 
 }  // namespace arbiter::daemon

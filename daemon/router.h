@@ -29,6 +29,9 @@ class Router {
   // construction (inline when there is none, as in tests that do not care).
   void AddBlocking(boost::beast::http::verb method, std::string path, Handler handler);
   void AddPrefixBlocking(boost::beast::http::verb method, std::string prefix, Handler handler);
+  // The pool AddBlocking routes run on, or null (then they run inline). For wrappers that
+  // must do cheap work (authentication) on the I/O thread before handing the rest over.
+  BlockingPool* blocking_pool() const { return blocking_; }
   // Routes `req`; answers 404/405 itself when nothing fits. The target's query string is
   // ignored for matching.
   void Route(HttpRequest& req, Reply reply) const;

@@ -702,13 +702,16 @@ void DecisionService::AddRoutes(Router& router, ApiGuard& guard) {
             bind(&DecisionService::HandleConfiguration));
   guard.Add(router, V::post, "/v1/decide", bind(&DecisionService::HandleDecide));
   guard.Add(router, V::post, "/v1/evidence", bind(&DecisionService::HandleEvidence));
-  guard.Add(router, V::get, "/v1/ledger/checkpoint", bind(&DecisionService::HandleCheckpoint));
-  guard.Add(router, V::get, "/v1/ledger/proof", bind(&DecisionService::HandleProof));
-  guard.Add(router, V::get, "/v1/ledger/consistency",
-            bind(&DecisionService::HandleConsistency));
-  guard.AddPrefix(router, V::get, "/v1/ledger/entries/", bind(&DecisionService::HandleEntry));
-  guard.Add(router, V::put, "/v1/policies", bind(&DecisionService::HandlePutPolicies));
-  guard.Add(router, V::get, "/v1/policies", bind(&DecisionService::HandleGetPolicies));
+  // Storage reads and the synchronous activation wait run off the I/O threads.
+  guard.AddBlocking(router, V::get, "/v1/ledger/checkpoint",
+                    bind(&DecisionService::HandleCheckpoint));
+  guard.AddBlocking(router, V::get, "/v1/ledger/proof", bind(&DecisionService::HandleProof));
+  guard.AddBlocking(router, V::get, "/v1/ledger/consistency",
+                    bind(&DecisionService::HandleConsistency));
+  guard.AddPrefixBlocking(router, V::get, "/v1/ledger/entries/",
+                          bind(&DecisionService::HandleEntry));
+  guard.AddBlocking(router, V::put, "/v1/policies", bind(&DecisionService::HandlePutPolicies));
+  guard.AddBlocking(router, V::get, "/v1/policies", bind(&DecisionService::HandleGetPolicies));
   guard.Add(router, V::get, "/health", bind(&DecisionService::HandleHealth));
   guard.Add(router, V::get, "/metrics", bind(&DecisionService::HandleMetrics));
 }
