@@ -81,6 +81,43 @@ Result<ObtainedKey> ObtainKey(const DaemonOptions& options) {
   return ObtainedKey{std::move(key).value(), true};
 }
 
+// Reading back further than this for the activation in force costs more at start than a
+// redundant activation entry does.
+constexpr uint64_t kActivationScanLimit = 1'000'000;
+
+// Puts the loaded policies in force. When the ledger's activation in force has the same
+// bundle and data, a restart records a start entry pointing at it; otherwise an activation.
+Status StartPolicies(DecisionService& service, ledger::Ledger& ledger,
+                     std::shared_ptr<PolicyState> state) {
+  auto in_force = FindActivationInForce(ledger, kActivationScanLimit);
+  if (!in_force.ok()) {
+    LogWarning("cannot find the activation in force ({}); recording a new one",
+               in_force.status().ToString());
+  }
+  if (in_force.ok() && *in_force && (*in_force)->bundle_digest == state->engine.digest() &&
+      (*in_force)->data_digest == state->data_digest) {
+    ledger::StartRecord start;
+    start.activation_seq = (*in_force)->seq;
+    start.bundle_digest = state->engine.digest();
+    start.data_digest = state->data_digest;
+    start.version = ARBITER_VERSION;
+    ARBITER_ASSIGN_OR_RETURN(ledger::Record record, start.ToRecord());
+    auto receipt = ledger.Append(std::move(record));
+    if (!receipt.ok()) {
+      return Status(receipt.status().code(),
+                    fmt::format("cannot record the start: {}", receipt.status().message()));
+    }
+    state->activation_seq = (*in_force)->seq;
+    LogInfo("policies unchanged since the activation at seq {}: bundle {} ({} rules); start "
+            "recorded at seq {}",
+            (*in_force)->seq, state->engine.digest(), state->engine.rules().size(),
+            receipt->seq);
+    service.Resume(std::move(state));
+    return Status::Ok();
+  }
+  return service.Activate(std::move(state), "daemon start");
+}
+
 Result<std::string> ReadToken(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(fmt::format("cannot read admin token file '{}'", path));
@@ -260,7 +297,7 @@ int RunDaemon(const DaemonOptions& options) {
     (void)ledger->Close();
     return 1;
   }
-  if (Status st = service.Activate(std::move(load.state), "daemon start"); !st.ok()) {
+  if (Status st = StartPolicies(service, *ledger, std::move(load.state)); !st.ok()) {
     LogError("{}", st.ToString());
     (void)ledger->Close();
     return 1;

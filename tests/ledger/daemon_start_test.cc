@@ -1,0 +1,122 @@
+// What `arbiter serve` records at start (issue 14): a `start` entry instead of a repeated
+// activation when the policies and data are unchanged; a signed checkpoint over what a crash
+// left past the last one, before serving; and a development key others can read is refused.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tests/daemon/daemon_process.h"
+
+using arbiter::testing::DaemonProcess;
+using arbiter::testing::ReadText;
+using arbiter::testing::RunCommand;
+using arbiter::testing::TempDir;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kTestdata = ARBITER_SOURCE_DIR "/tests/daemon/testdata";
+const std::string kArbiter = ARBITER_BINARY_DIR "/arbiter";
+
+struct Scratch {
+  TempDir dir{"start"};
+  fs::path ledger = dir.path / "ledger";
+
+  std::unique_ptr<DaemonProcess> Start(const std::string& policies, const std::string& data,
+                                       std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--policies", policies, "--data", data, "--ledger",
+                                     ledger.string(), "--threads", "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    fs::remove(dir.path / "daemon.log");  // each start's log on its own
+    return std::make_unique<DaemonProcess>(dir.path, args);
+  }
+  // Starts, then stops with SIGTERM; returns the daemon's log.
+  std::string StartStop(const std::string& policies, const std::string& data) {
+    auto d = Start(policies, data);
+    INFO(d->log());
+    REQUIRE(d->running());
+    REQUIRE(d->Stop() == 0);
+    return d->log();
+  }
+  std::vector<json> Entries(const std::string& kind = "") {
+    std::vector<std::string> argv = {kArbiter, "audit", "export", "--ledger", ledger.string()};
+    if (!kind.empty()) argv.insert(argv.end(), {"--kind", kind});
+    std::string out;
+    int rc = RunCommand(argv, &out);
+    INFO(out);
+    REQUIRE(rc == 0);
+    std::vector<json> entries;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty()) entries.push_back(json::parse(line));
+    }
+    return entries;
+  }
+  json Verify() {
+    std::string out;
+    RunCommand({kArbiter, "audit", "verify", "--json", "--ledger", ledger.string(), "--key",
+                (ledger / "arbiter-dev.pub").string()},
+               &out);
+    INFO(out);
+    json report = json::parse(out, nullptr, false);
+    REQUIRE(report.is_object());
+    return report;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("daemon start: unchanged policies record a start entry, changed ones an activation") {
+  Scratch s;
+  const std::string v1 = kTestdata + "/v1", v2 = kTestdata + "/v2";
+  const std::string data = kTestdata + "/entities.json";
+  s.StartStop(v1, data);
+  s.StartStop(v1, data);
+  std::string log = s.StartStop(v1, data);
+  CHECK_THAT(log, Catch::Contains("policies unchanged since the activation at seq 0"));
+  auto policies = s.Entries("policy");
+  auto starts = s.Entries("start");
+  REQUIRE(policies.size() == 1);
+  REQUIRE(starts.size() == 2);
+  for (const json& start : starts) {
+    CHECK(start["payload"]["activation"] == 0);
+    CHECK(start["payload"]["bundle"] == policies[0]["payload"]["bundle"]);
+    CHECK(start["payload"]["data"] == policies[0]["payload"]["data"]);
+    CHECK(start["payload"]["version"].is_string());
+  }
+  CHECK(policies[0]["payload"]["data"].get<std::string>().starts_with("sha256:"));
+
+  // Other policies: a new activation; restarting with them again: a start pointing at it.
+  s.StartStop(v2, data);
+  s.StartStop(v2, data);
+  policies = s.Entries("policy");
+  starts = s.Entries("start");
+  REQUIRE(policies.size() == 2);
+  REQUIRE(starts.size() == 3);
+  CHECK(starts.back()["payload"]["activation"] == policies[1]["seq"]);
+
+  // The same data laid out differently is the same data; changed data is a new activation.
+  json entities = json::parse(ReadText(data));
+  fs::path reformatted = s.dir.path / "entities-reformatted.json";
+  std::ofstream(reformatted) << entities.dump(4);
+  s.StartStop(v2, reformatted.string());
+  CHECK(s.Entries("policy").size() == 2);
+  entities.push_back({{"uid", {{"type", "User"}, {"id", "carol"}}},
+                      {"attrs", json::object()},
+                      {"parents", json::array()}});
+  fs::path changed = s.dir.path / "entities-changed.json";
+  std::ofstream(changed) << entities.dump();
+  s.StartStop(v2, changed.string());
+  policies = s.Entries("policy");
+  REQUIRE(policies.size() == 3);
+  CHECK(policies[2]["payload"]["bundle"] == policies[1]["payload"]["bundle"]);
+  CHECK(policies[2]["payload"]["data"] != policies[1]["payload"]["data"]);
+
+  json report = s.Verify();
+  CHECK(report["ok"] == true);
+}
