@@ -85,6 +85,20 @@ Result<ObtainedKey> ObtainKey(const DaemonOptions& options) {
 // redundant activation entry does.
 constexpr uint64_t kActivationScanLimit = 1'000'000;
 
+// The size of the latest signed checkpoint (0: none yet).
+Result<uint64_t> SignedSize(const ledger::Ledger& ledger) {
+  auto note = ledger.LatestCheckpoint();
+  if (!note.ok()) {
+    if (note.status().code() == StatusCode::kNotFound) return uint64_t{0};
+    return note.status();
+  }
+  size_t blank = note->find("\n\n");
+  if (blank == std::string::npos) return Status::Corruption("the latest checkpoint is malformed");
+  ARBITER_ASSIGN_OR_RETURN(ledger::CheckpointBody body,
+                           ledger::ParseCheckpointBody(note->substr(0, blank + 1)));
+  return body.size;
+}
+
 // Puts the loaded policies in force. When the ledger's activation in force has the same
 // bundle and data, a restart records a start entry pointing at it; otherwise an activation.
 Status StartPolicies(DecisionService& service, ledger::Ledger& ledger,
@@ -284,6 +298,15 @@ int RunDaemon(const DaemonOptions& options) {
   std::unique_ptr<ledger::Ledger> ledger = std::move(opened).value();
   LogInfo("ledger {} open ({} entries, durability {}, origin '{}')", options.ledger_dir,
           ledger->Size(), options.durability, ledger->origin());
+  // Entries past the latest checkpoint were left by a crash (kill -9, power loss): only the
+  // hash chain covers them until a checkpoint is signed, which happens before serving.
+  auto signed_size = SignedSize(*ledger);
+  if (!signed_size.ok()) {
+    LogError("cannot read the ledger's latest checkpoint: {}", signed_size.status().ToString());
+    (void)ledger->Close();
+    return 1;
+  }
+  const uint64_t unsigned_at_open = ledger->Size() - std::min(ledger->Size(), *signed_size);
 
   Metrics metrics;
   ServiceOptions service_options;
@@ -301,6 +324,18 @@ int RunDaemon(const DaemonOptions& options) {
     LogError("{}", st.ToString());
     (void)ledger->Close();
     return 1;
+  }
+  if (unsigned_at_open > 0) {
+    auto checkpoint = ledger->MakeCheckpoint();
+    if (!checkpoint.ok()) {
+      LogError("cannot sign a checkpoint over the recovered entries: {}",
+               checkpoint.status().ToString());
+      (void)ledger->Close();
+      return 1;
+    }
+    LogInfo("recovered {} entries past the last checkpoint (size {}; the last run did not shut "
+            "down cleanly); signed a checkpoint of size {} before serving",
+            unsigned_at_open, *signed_size, ledger->Size());
   }
 
   // Handlers that may block (Router::AddBlocking) run here, off the I/O threads.

@@ -120,3 +120,42 @@ TEST_CASE("daemon start: unchanged policies record a start entry, changed ones a
   json report = s.Verify();
   CHECK(report["ok"] == true);
 }
+
+TEST_CASE("daemon start after a crash signs a checkpoint over the recovered entries") {
+  Scratch s;
+  const std::string v1 = kTestdata + "/v1", data = kTestdata + "/entities.json";
+  // No checkpoints by count or time: only the start-up one (if any) and shutdown sign.
+  const std::vector<std::string> rare = {"--checkpoint-every-entries", "0",
+                                         "--checkpoint-every-ms", "0"};
+  {
+    auto d = s.Start(v1, data, rare);
+    INFO(d->log());
+    REQUIRE(d->running());
+    REQUIRE(d->Stop(SIGKILL) == -1);
+  }
+  // The crash left the activation unsigned.
+  json crashed = s.Verify();
+  CHECK(crashed["ok"] == false);
+  CHECK_THAT(crashed["problem"].get<std::string>(), Catch::Contains("no signed checkpoint"));
+  {
+    auto d = s.Start(v1, data, rare);
+    INFO(d->log());
+    REQUIRE(d->running());
+    CHECK_THAT(d->log(), Catch::Contains("recovered 1 entries past the last checkpoint"));
+    REQUIRE(d->Stop(SIGKILL) == -1);  // crash again, right after it began serving
+  }
+  json report = s.Verify();
+  INFO(report.dump());
+  CHECK(report["ok"] == true);
+  CHECK(report["entries"] == 2);  // the activation and the start
+  CHECK(report["signed_size"] == 2);
+  CHECK(report["unsigned_tail"].is_null());
+  {
+    // A clean shutdown and restart signs nothing extra at start.
+    auto d = s.Start(v1, data, rare);
+    REQUIRE(d->running());
+    CHECK_THAT(d->log(), !Catch::Contains("recovered"));
+    REQUIRE(d->Stop() == 0);
+  }
+  CHECK(s.Verify()["ok"] == true);
+}
