@@ -63,8 +63,15 @@ struct ObtainedKey {
 };
 
 Result<ObtainedKey> ObtainKey(const DaemonOptions& options) {
+  const auto permissions = options.allow_insecure_key_file
+                               ? ledger::KeyFilePermissions::kAllowGroupOrOthers
+                               : ledger::KeyFilePermissions::kOwnerOnly;
+  if (options.allow_insecure_key_file) {
+    LogWarning("--allow-insecure-key-file: a signing key file others can read is accepted "
+               "(development only)");
+  }
   if (!options.key_file.empty()) {
-    auto key = ledger::SigningKey::LoadFile(options.key_file);
+    auto key = ledger::SigningKey::LoadFile(options.key_file, permissions);
     if (!key.ok()) return key.status();
     return ObtainedKey{std::move(key).value(), false};
   }
@@ -72,8 +79,15 @@ Result<ObtainedKey> ObtainKey(const DaemonOptions& options) {
   if (fs::exists(key_path)) {
     LogWarning("no --key given: using the development key {} (not for production)",
                key_path.string());
-    auto key = ledger::SigningKey::LoadFile(key_path.string());
-    if (!key.ok()) return key.status();
+    auto key = ledger::SigningKey::LoadFile(key_path.string(), permissions);
+    if (!key.ok()) {
+      if (key.status().code() == StatusCode::kPermissionDenied) {
+        return Status::PermissionDenied(
+            key.status().message() +
+            " (the development key; pass --allow-insecure-key-file to accept it anyway)");
+      }
+      return key.status();
+    }
     return ObtainedKey{std::move(key).value(), false};
   }
   auto key = ledger::SigningKey::Generate("arbiter-dev");

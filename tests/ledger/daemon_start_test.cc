@@ -159,3 +159,31 @@ TEST_CASE("daemon start after a crash signs a checkpoint over the recovered entr
   }
   CHECK(s.Verify()["ok"] == true);
 }
+
+TEST_CASE("daemon start refuses a development key others can read, unless told to accept it") {
+  Scratch s;
+  const std::string v1 = kTestdata + "/v1", data = kTestdata + "/entities.json";
+  s.StartStop(v1, data);  // creates the development key
+  fs::path key = s.ledger / "arbiter-dev.key";
+  REQUIRE(fs::exists(key));
+  struct stat st;
+  REQUIRE(::stat(key.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  REQUIRE(::chmod(key.c_str(), 0644) == 0);
+  {
+    auto d = s.Start(v1, data);
+    CHECK_FALSE(d->running());
+    CHECK(d->start_exit_code() == 1);
+    std::string log = d->log();
+    CHECK_THAT(log, Catch::Contains("0644"));
+    CHECK_THAT(log, Catch::Contains("chmod 600"));
+    CHECK_THAT(log, Catch::Contains("--allow-insecure-key-file"));
+  }
+  {
+    auto d = s.Start(v1, data, {"--allow-insecure-key-file"});
+    INFO(d->log());
+    REQUIRE(d->running());
+    CHECK_THAT(d->log(), Catch::Contains("development only"));
+    REQUIRE(d->Stop() == 0);
+  }
+}
