@@ -1,9 +1,12 @@
 // What `arbiter serve` records at start (issue 14): a `start` entry instead of a repeated
 // activation when the policies and data are unchanged; a signed checkpoint over what a crash
 // left past the last one, before serving; and a development key others can read is refused.
+#include <arbiter/ledger.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -68,6 +71,37 @@ struct Scratch {
     return report;
   }
 };
+
+// In a child process: appends `n` decisions signed with the ledger's development key, with
+// no checkpoint by count or time, and exits without closing the ledger. That is the state a
+// kill -9 leaves: n entries past the latest checkpoint.
+void AppendAndCrash(const fs::path& ledger_dir, int n) {
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    arbiter::ledger::LedgerOptions options;
+    options.key_file = (ledger_dir / "arbiter-dev.key").string();
+    options.checkpoint_every_entries = 0;
+    options.checkpoint_every_ms = 0;
+    options.create_if_missing = false;
+    options.durability = arbiter::ledger::Durability::kNone;  // the OS has it: kill -9 keeps it
+    auto ledger = arbiter::ledger::Ledger::Open(ledger_dir.string(), options);
+    if (!ledger.ok()) std::_Exit(1);
+    for (int i = 0; i < n; ++i) {
+      arbiter::ledger::DecisionRecord d;
+      d.decision = "allow";
+      d.request = {{"subject", {{"type", "User"}, {"id", "alice"}}}, {"i", i}};
+      d.bundle_digest = "sha256:00";
+      auto record = d.ToRecord();
+      if (!record.ok() || !(*ledger)->Append(std::move(record).value()).ok()) std::_Exit(2);
+    }
+    std::_Exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+}
 
 }  // namespace
 
@@ -149,6 +183,25 @@ TEST_CASE("daemon start after a crash signs a checkpoint over the recovered entr
   CHECK(report["ok"] == true);
   CHECK(report["entries"] == 2);  // the activation and the start
   CHECK(report["signed_size"] == 2);
+  CHECK(report["unsigned_tail"].is_null());
+  // Hundreds of entries past the last checkpoint, as a busy daemon's kill -9 leaves them.
+  AppendAndCrash(s.ledger, 700);
+  json tail = s.Verify();
+  CHECK(tail["ok"] == true);
+  CHECK(tail["unsigned_tail"]["count"] == 700);
+  {
+    auto d = s.Start(v1, data, rare);
+    INFO(d->log());
+    REQUIRE(d->running());
+    CHECK_THAT(d->log(), Catch::Contains("recovered 700 entries past the last checkpoint"));
+    CHECK_THAT(d->log(), Catch::Contains("policies unchanged since the activation at seq 0"));
+    REQUIRE(d->Stop(SIGKILL) == -1);
+  }
+  report = s.Verify();
+  INFO(report.dump());
+  CHECK(report["ok"] == true);
+  CHECK(report["entries"] == 703);
+  CHECK(report["signed_size"] == 703);
   CHECK(report["unsigned_tail"].is_null());
   {
     // A clean shutdown and restart signs nothing extra at start.
