@@ -290,7 +290,7 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
     // own key), so the chain is still checked link by link.
     std::string first = text_field("public_key");
     if (!chain.empty() && chain[0].is_object() && chain[0]["entry"].is_string()) {
-      auto view = ParseEntry(chain[0]["entry"].get<std::string>());
+      auto view = ParseEntry(chain[0]["entry"].get_ref<const std::string&>());
       nlohmann::json p = view.ok() ? nlohmann::json::parse(view->payload, nullptr, false)
                                    : nlohmann::json();
       if (p.is_object() && p["old_key"].is_string()) first = p["old_key"].get<std::string>();

@@ -383,6 +383,11 @@ TEST_CASE("bundle after rotations verifies with the first key (rotations inside 
     CHECK(report.ok);
     REQUIRE(report.keys.size() == static_cast<size_t>(rotations + 1));
     CHECK(report.keys.back() == (rotations == 1 ? Key1() : Key2()).name());
+    // Without a key: the chain is followed from its first old key, the report says so.
+    auto self = VerifyText(bundle, {});
+    CHECK(self.ok);
+    CHECK(self.keys.size() == static_cast<size_t>(rotations + 1));
+    CHECK_THAT(self.problem, Catch::Contains("inside the bundle"));
     // The current key alone also verifies it; so does the middle key.
     CHECK(VerifyText(bundle, Trusted(rotations == 1 ? Key1() : Key2())).ok);
     if (rotations == 2) CHECK(VerifyText(bundle, Trusted(Key1())).ok);
@@ -456,7 +461,8 @@ TEST_CASE("bundle key chain: forged, gapped, reordered or wrongly signed chains 
   SECTION("a rotation signed by the wrong key") {
     // A genuine-looking rotation entry at seq 10 whose note the attacker's key signed.
     auto forged = EditChain(bundle, [](nlohmann::json& c) {
-      auto view = ParseEntry(c[1]["entry"].get<std::string>());
+      const std::string genuine = c[1]["entry"].get<std::string>();
+      auto view = ParseEntry(genuine);  // views into `genuine`
       REQUIRE(view.ok());
       SigningKey evil = TestKey("evil.example/key");
       nlohmann::json p = nlohmann::json::parse(view->payload);
