@@ -347,9 +347,10 @@ int RunDaemon(const DaemonOptions& options) {
       (void)ledger->Close();
       return 1;
     }
-    LogInfo("recovered {} entries past the last checkpoint (size {}; the last run did not shut "
+    LogInfo("recovered {} {} past the last checkpoint (size {}; the last run did not shut "
             "down cleanly); signed a checkpoint of size {} before serving",
-            unsigned_at_open, *signed_size, ledger->Size());
+            unsigned_at_open, unsigned_at_open == 1 ? "entry" : "entries", *signed_size,
+            ledger->Size());
   }
 
   // Handlers that may block (Router::AddBlocking) run here, off the I/O threads.

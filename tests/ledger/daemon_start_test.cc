@@ -175,7 +175,7 @@ TEST_CASE("daemon start after a crash signs a checkpoint over the recovered entr
     auto d = s.Start(v1, data, rare);
     INFO(d->log());
     REQUIRE(d->running());
-    CHECK_THAT(d->log(), Catch::Contains("recovered 1 entries past the last checkpoint"));
+    CHECK_THAT(d->log(), Catch::Contains("recovered 1 entry past the last checkpoint (size 0"));
     REQUIRE(d->Stop(SIGKILL) == -1);  // crash again, right after it began serving
   }
   json report = s.Verify();
@@ -193,7 +193,7 @@ TEST_CASE("daemon start after a crash signs a checkpoint over the recovered entr
     auto d = s.Start(v1, data, rare);
     INFO(d->log());
     REQUIRE(d->running());
-    CHECK_THAT(d->log(), Catch::Contains("recovered 700 entries past the last checkpoint"));
+    CHECK_THAT(d->log(), Catch::Contains("recovered 700 entries past the last checkpoint (size 2"));
     CHECK_THAT(d->log(), Catch::Contains("policies unchanged since the activation at seq 0"));
     REQUIRE(d->Stop(SIGKILL) == -1);
   }
