@@ -28,6 +28,8 @@ std::function<int()> SetupServe(CLI::App& parent) {
   cmd->add_option("--ledger", o->ledger_dir, "Ledger directory (created if missing)")->required();
   cmd->add_option("--key", o->key_file,
                   "Ledger signing key file (default: a development key in the ledger directory)");
+  cmd->add_flag("--allow-insecure-key-file", o->allow_insecure_key_file,
+                "Development only: accept a signing key file that group or others can read");
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "Worker threads (0: one per core)")

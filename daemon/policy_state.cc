@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include "common/encoding.h"
+#include "common/sha256.h"
 #include "dsl/frontend.h"
 #include "dsl/schema.h"
 #include "dsl/schema_merge.h"
@@ -86,9 +88,58 @@ PolicyLoad LoadPolicyFiles(const PolicyFiles& files) {
     }
     engine = std::move(compiled.engine);
   }
+  std::string data_digest;
+  if (!files.data_paths.empty()) {
+    auto merged = MergeEntityFiles(files.data_paths);
+    if (!merged.ok()) {
+      load.error.status = merged.status();
+      return load;
+    }
+    data_digest = EntityDataDigest(*merged);
+  }
   load.state = std::make_shared<PolicyState>(
-      PolicyState{std::move(*engine), std::move(entities).value(), 0});
+      PolicyState{std::move(*engine), std::move(entities).value(), 0, std::move(data_digest)});
   return load;
+}
+
+std::string EntityDataDigest(std::string_view entity_json) {
+  nlohmann::json parsed = nlohmann::json::parse(entity_json, nullptr, false);
+  if (parsed.is_discarded()) return "";
+  auto canonical = ledger::CanonicalJson(parsed);
+  if (!canonical.ok()) return "";
+  return "sha256:" + HexEncode(Sha256Of(*canonical));
+}
+
+Result<std::optional<ActivationInForce>> FindActivationInForce(const ledger::Ledger& ledger,
+                                                                uint64_t scan_limit) {
+  auto text = [](const nlohmann::json& j, const char* key) {
+    return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                                 : std::string();
+  };
+  const uint64_t size = ledger.Size();
+  for (uint64_t back = 0; back < size && back < scan_limit; ++back) {
+    const uint64_t seq = size - 1 - back;
+    ARBITER_ASSIGN_OR_RETURN(ledger::StoredEntry entry, ledger.Get(seq));
+    if (entry.kind != "policy" && entry.kind != "start") continue;
+    nlohmann::json payload = entry.ToJson()["payload"];
+    uint64_t policy_seq = seq;
+    if (entry.kind == "start") {
+      if (!payload.is_object() || !payload["activation"].is_number_unsigned() ||
+          payload["activation"].get<uint64_t>() >= seq) {
+        return Status::Corruption(fmt::format("start entry {} is malformed", seq));
+      }
+      policy_seq = payload["activation"].get<uint64_t>();
+      ARBITER_ASSIGN_OR_RETURN(ledger::StoredEntry policy, ledger.Get(policy_seq));
+      if (policy.kind != "policy") {
+        return Status::Corruption(
+            fmt::format("start entry {} points at entry {}, not an activation", seq, policy_seq));
+      }
+      payload = policy.ToJson()["payload"];
+    }
+    return std::optional<ActivationInForce>(
+        ActivationInForce{policy_seq, text(payload, "bundle"), text(payload, "data")});
+  }
+  return std::optional<ActivationInForce>();
 }
 
 nlohmann::json DiagnosticsJson(const std::vector<Diagnostic>& diagnostics) {

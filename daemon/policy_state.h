@@ -6,12 +6,15 @@
 
 #include <arbiter/engine.h>
 #include <arbiter/entities.h>
+#include <arbiter/ledger.h>
 #include <arbiter/status.h>
 
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace arbiter::daemon {
@@ -20,6 +23,7 @@ struct PolicyState {
   Engine engine;
   EntityStore entities;
   uint64_t activation_seq = 0;  // the ledger entry that recorded this activation
+  std::string data_digest;      // EntityDataDigest of the entity data; empty: none given
 };
 
 // Where policies come from on disk.
@@ -50,6 +54,21 @@ Result<EntityStore> LoadEntityFiles(const std::vector<std::string>& paths);
 // The same merge, as the text of one JSON array of entities.
 Result<std::string> MergeEntityFiles(const std::vector<std::string>& paths);
 
+
+// "sha256:<hex>" of entity JSON text in canonical form (so formatting does not count), or an
+// empty string when the text is not JSON.
+std::string EntityDataDigest(std::string_view entity_json);
+
+// The activation in force according to the ledger: the latest policy entry, or the one the
+// latest start entry points at, whichever comes last. Found by reading back from the end,
+// at most `scan_limit` entries; nullopt when there is none within them.
+struct ActivationInForce {
+  uint64_t seq = 0;           // the policy entry
+  std::string bundle_digest;  // its "bundle"
+  std::string data_digest;    // its "data" (empty: none recorded)
+};
+Result<std::optional<ActivationInForce>> FindActivationInForce(const ledger::Ledger& ledger,
+                                                                uint64_t scan_limit);
 
 // [{path,line,column,end_line,end_column,severity,code,message}] as the playground shows them.
 nlohmann::json DiagnosticsJson(const std::vector<Diagnostic>& diagnostics);

@@ -63,8 +63,15 @@ struct ObtainedKey {
 };
 
 Result<ObtainedKey> ObtainKey(const DaemonOptions& options) {
+  const auto permissions = options.allow_insecure_key_file
+                               ? ledger::KeyFilePermissions::kAllowGroupOrOthers
+                               : ledger::KeyFilePermissions::kOwnerOnly;
+  if (options.allow_insecure_key_file) {
+    LogWarning("--allow-insecure-key-file: a signing key file others can read is accepted "
+               "(development only)");
+  }
   if (!options.key_file.empty()) {
-    auto key = ledger::SigningKey::LoadFile(options.key_file);
+    auto key = ledger::SigningKey::LoadFile(options.key_file, permissions);
     if (!key.ok()) return key.status();
     return ObtainedKey{std::move(key).value(), false};
   }
@@ -72,13 +79,71 @@ Result<ObtainedKey> ObtainKey(const DaemonOptions& options) {
   if (fs::exists(key_path)) {
     LogWarning("no --key given: using the development key {} (not for production)",
                key_path.string());
-    auto key = ledger::SigningKey::LoadFile(key_path.string());
-    if (!key.ok()) return key.status();
+    auto key = ledger::SigningKey::LoadFile(key_path.string(), permissions);
+    if (!key.ok()) {
+      if (key.status().code() == StatusCode::kPermissionDenied) {
+        return Status::PermissionDenied(
+            key.status().message() +
+            " (the development key; pass --allow-insecure-key-file to accept it anyway)");
+      }
+      return key.status();
+    }
     return ObtainedKey{std::move(key).value(), false};
   }
   auto key = ledger::SigningKey::Generate("arbiter-dev");
   if (!key.ok()) return key.status();
   return ObtainedKey{std::move(key).value(), true};
+}
+
+// Reading back further than this for the activation in force costs more at start than a
+// redundant activation entry does.
+constexpr uint64_t kActivationScanLimit = 1'000'000;
+
+// The size of the latest signed checkpoint (0: none yet).
+Result<uint64_t> SignedSize(const ledger::Ledger& ledger) {
+  auto note = ledger.LatestCheckpoint();
+  if (!note.ok()) {
+    if (note.status().code() == StatusCode::kNotFound) return uint64_t{0};
+    return note.status();
+  }
+  size_t blank = note->find("\n\n");
+  if (blank == std::string::npos) return Status::Corruption("the latest checkpoint is malformed");
+  ARBITER_ASSIGN_OR_RETURN(ledger::CheckpointBody body,
+                           ledger::ParseCheckpointBody(note->substr(0, blank + 1)));
+  return body.size;
+}
+
+// Puts the loaded policies in force. When the ledger's activation in force has the same
+// bundle and data, a restart records a start entry pointing at it; otherwise an activation.
+Status StartPolicies(DecisionService& service, ledger::Ledger& ledger,
+                     std::shared_ptr<PolicyState> state) {
+  auto in_force = FindActivationInForce(ledger, kActivationScanLimit);
+  if (!in_force.ok()) {
+    LogWarning("cannot find the activation in force ({}); recording a new one",
+               in_force.status().ToString());
+  }
+  if (in_force.ok() && *in_force && (*in_force)->bundle_digest == state->engine.digest() &&
+      (*in_force)->data_digest == state->data_digest) {
+    ledger::StartRecord start;
+    start.activation_seq = (*in_force)->seq;
+    start.bundle_digest = state->engine.digest();
+    start.data_digest = state->data_digest;
+    start.version = ARBITER_VERSION;
+    ARBITER_ASSIGN_OR_RETURN(ledger::Record record, start.ToRecord());
+    auto receipt = ledger.Append(std::move(record));
+    if (!receipt.ok()) {
+      return Status(receipt.status().code(),
+                    fmt::format("cannot record the start: {}", receipt.status().message()));
+    }
+    state->activation_seq = (*in_force)->seq;
+    LogInfo("policies unchanged since the activation at seq {}: bundle {} ({} rules); start "
+            "recorded at seq {}",
+            (*in_force)->seq, state->engine.digest(), state->engine.rules().size(),
+            receipt->seq);
+    service.Resume(std::move(state));
+    return Status::Ok();
+  }
+  return service.Activate(std::move(state), "daemon start");
 }
 
 Result<std::string> ReadToken(const std::string& path) {
@@ -247,6 +312,15 @@ int RunDaemon(const DaemonOptions& options) {
   std::unique_ptr<ledger::Ledger> ledger = std::move(opened).value();
   LogInfo("ledger {} open ({} entries, durability {}, origin '{}')", options.ledger_dir,
           ledger->Size(), options.durability, ledger->origin());
+  // Entries past the latest checkpoint were left by a crash (kill -9, power loss): only the
+  // hash chain covers them until a checkpoint is signed, which happens before serving.
+  auto signed_size = SignedSize(*ledger);
+  if (!signed_size.ok()) {
+    LogError("cannot read the ledger's latest checkpoint: {}", signed_size.status().ToString());
+    (void)ledger->Close();
+    return 1;
+  }
+  const uint64_t unsigned_at_open = ledger->Size() - std::min(ledger->Size(), *signed_size);
 
   Metrics metrics;
   ServiceOptions service_options;
@@ -260,10 +334,23 @@ int RunDaemon(const DaemonOptions& options) {
     (void)ledger->Close();
     return 1;
   }
-  if (Status st = service.Activate(std::move(load.state), "daemon start"); !st.ok()) {
+  if (Status st = StartPolicies(service, *ledger, std::move(load.state)); !st.ok()) {
     LogError("{}", st.ToString());
     (void)ledger->Close();
     return 1;
+  }
+  if (unsigned_at_open > 0) {
+    auto checkpoint = ledger->MakeCheckpoint();
+    if (!checkpoint.ok()) {
+      LogError("cannot sign a checkpoint over the recovered entries: {}",
+               checkpoint.status().ToString());
+      (void)ledger->Close();
+      return 1;
+    }
+    LogInfo("recovered {} {} past the last checkpoint (size {}; the last run did not shut "
+            "down cleanly); signed a checkpoint of size {} before serving",
+            unsigned_at_open, unsigned_at_open == 1 ? "entry" : "entries", *signed_size,
+            ledger->Size());
   }
 
   // Handlers that may block (Router::AddBlocking) run here, off the I/O threads.

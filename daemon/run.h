@@ -16,6 +16,9 @@ struct DaemonOptions {
   PolicyFiles policy_files;
   std::string ledger_dir;
   std::string key_file;           // empty: a development key in the ledger directory
+  // Development only: accept a key file (--key or the development key) that group or others
+  // may read or write. Without it such a file is refused, as ssh refuses one.
+  bool allow_insecure_key_file = false;
   std::string durability = "sync";
   std::string listen = "127.0.0.1:8181";
   int threads = 0;                // 0: one per core

@@ -72,7 +72,7 @@ Status DecisionService::Activate(std::shared_ptr<PolicyState> state, std::string
                                  std::string_view reason) {
   std::lock_guard activation(activation_mutex_);
   auto built = recorder::MakePolicyRecord(state->engine, std::string(activated_by),
-                                          std::string(reason));
+                                          std::string(reason), state->data_digest);
   if (!built.ok()) return built.status();
   auto receipt = ledger_->Append(std::move(built).value());
   if (!receipt.ok()) {
@@ -89,6 +89,12 @@ Status DecisionService::Activate(std::shared_ptr<PolicyState> state, std::string
   LogInfo("policies active: bundle {} ({} rules), activation recorded at seq {} by {}",
           policy_->engine.digest(), policy_->engine.rules().size(), receipt->seq, activated_by);
   return Status::Ok();
+}
+
+void DecisionService::Resume(std::shared_ptr<PolicyState> state) {
+  std::lock_guard activation(activation_mutex_);
+  std::lock_guard lock(policy_mutex_);
+  policy_ = std::move(state);
 }
 
 Status DecisionService::ReloadFromDisk(std::string_view activated_by) {
@@ -564,6 +570,7 @@ void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply,
   std::string_view content_type = Sv(req[http::field::content_type]);
   std::optional<Engine> engine;
   std::optional<EntityStore> entities;
+  std::string data_digest;
   std::string reason;
   if (content_type.starts_with("application/octet-stream")) {
     auto loaded = Engine::LoadBundle(req.body());
@@ -634,12 +641,16 @@ void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply,
         return reply(ErrorResponse(422, "invalid_entities", store.status().message()));
       }
       entities.emplace(std::move(store).value());
+      data_digest = EntityDataDigest(data->get_ref<const std::string&>());
     }
   }
   auto current = policy();
-  if (!entities) entities = current ? current->entities : EntityStore();
+  if (!entities) {
+    entities = current ? current->entities : EntityStore();
+    if (current) data_digest = current->data_digest;
+  }
   auto state = std::make_shared<PolicyState>(
-      PolicyState{std::move(*engine), std::move(*entities), 0});
+      PolicyState{std::move(*engine), std::move(*entities), 0, std::move(data_digest)});
   Status st = Activate(state, fmt::format("admin API ({})", principal.name), reason);
   if (!st.ok()) return reply(ErrorResponse(503, "ledger_unavailable", st.ToString()));
   metrics_->RecordPolicyReload(true);

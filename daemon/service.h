@@ -34,6 +34,9 @@ class DecisionService {
   // Fails (and changes nothing) when the activation cannot be recorded.
   Status Activate(std::shared_ptr<PolicyState> state, std::string_view activated_by,
                   std::string_view reason = "");
+  // Serves `state` without recording an activation: the ledger already records the one in
+  // force (state->activation_seq), as at a restart with unchanged policies.
+  void Resume(std::shared_ptr<PolicyState> state);
   // Reloads the policy files from disk (SIGHUP); on failure logs why and keeps the old set.
   Status ReloadFromDisk(std::string_view activated_by);
 

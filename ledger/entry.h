@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace arbiter::ledger {
 
@@ -28,6 +29,11 @@ void EncodeEntry(std::string_view kind, std::string_view payload, const Hash& pr
 // Checks the envelope's exact shape; the payload is returned unparsed.
 Result<EntryView> ParseEntry(std::string_view raw);
 bool ValidKind(std::string_view kind);
+// Checks a key entry's payload (spec/ledger-format.md, "key"): for a rotation, that its note
+// is signed by one of `trusted` and names the new key for `origin`; then `trusted` becomes
+// the new key alone. Other key actions are informational and change nothing.
+Status ApplyKeyRotation(std::string_view payload, std::string_view origin,
+                        std::vector<VerifierKey>* trusted);
 // RFC 3339 UTC with microseconds, from the system clock.
 std::string NowTime();
 

@@ -3,6 +3,7 @@
 #include <arbiter/ledger.h>
 
 #include <istream>
+#include <map>
 #include <ostream>
 
 #include "common/encoding.h"
@@ -17,7 +18,12 @@ namespace {
 constexpr std::string_view kBundleFormat = "arbiter-ledger-bundle";
 // Version 2: every seq of the bundle's range has a line (entries outside a kind filter as
 // "omitted" stubs), and the end line states the range, so removed entries are detected.
-constexpr int kBundleVersion = 2;
+// Version 3: the header carries the key chain (every rotation before the checkpoint's size,
+// with its inclusion proof), so the key the auditor trusted first verifies the bundle.
+// Version 2 bundles are still read (as bundles with no rotation).
+constexpr int kBundleVersion = 3;
+constexpr int kOldestBundleVersion = 2;
+constexpr std::string_view kKeyEntryPrefix = "{\"kind\":\"key\",";
 
 struct Bound {
   bool set = false;
@@ -67,6 +73,35 @@ std::string CsvField(std::string_view s) {
   return out + "\"";
 }
 
+nlohmann::json ProofJson(const std::vector<Hash>& path) {
+  nlohmann::json proof = nlohmann::json::array();
+  for (const Hash& h : path) proof.push_back(Base64Encode(h));
+  return proof;
+}
+
+Result<Hash> HashFromBase64(const nlohmann::json& h) {
+  auto bytes = h.is_string() ? Base64Decode(h.get<std::string>()) : std::nullopt;
+  if (!bytes || bytes->size() != 32) return Status::Corruption("malformed proof hash");
+  Hash hash;
+  std::copy(bytes->begin(), bytes->end(), hash.begin());
+  return hash;
+}
+
+Result<std::vector<Hash>> ProofFromJson(const nlohmann::json& proof) {
+  std::vector<Hash> path;
+  if (!proof.is_array()) return Status::Corruption("malformed proof");
+  for (const auto& h : proof) {
+    ARBITER_ASSIGN_OR_RETURN(Hash hash, HashFromBase64(h));
+    path.push_back(hash);
+  }
+  return path;
+}
+
+bool IsRotation(std::string_view payload) {
+  nlohmann::json p = nlohmann::json::parse(payload, nullptr, false);
+  return p.is_object() && p.value("action", "") == "rotate";
+}
+
 std::string JsonString(const nlohmann::json& p, const char* key) {
   if (!p.is_object() || !p.contains(key)) return "";
   const auto& v = p[key];
@@ -92,6 +127,25 @@ Status Ledger::Export(const ExportOptions& options, std::ostream& out) const {
     ARBITER_ASSIGN_OR_RETURN(checkpoint, impl_->CheckpointAt(tree_size));
     std::string signer;
     ARBITER_RETURN_IF_ERROR(impl_->storage().Get(layout::kMetaSigner, &signer));
+    // Every rotation before the checkpoint's size, wherever the range lies: the checkpoint is
+    // signed by the key the last of them names. One scan of the entries; a cheap prefix test
+    // skips all but key entries.
+    nlohmann::json chain = nlohmann::json::array();
+    auto scan = impl_->storage().Seek(layout::EntryKey(0));
+    for (; scan->Valid() && scan->key().starts_with(layout::kEntryPrefix); scan->Next()) {
+      uint64_t seq = layout::GetBE64(scan->key().substr(layout::kEntryPrefix.size()));
+      if (seq >= tree_size) break;
+      std::string_view raw = scan->value();
+      if (!raw.starts_with(kKeyEntryPrefix)) continue;
+      auto view = ParseEntry(raw);
+      if (!view.ok()) {
+        return Status::Corruption("entry " + std::to_string(seq) + ": " + view.status().message());
+      }
+      if (!IsRotation(view->payload)) continue;
+      ARBITER_ASSIGN_OR_RETURN(std::vector<Hash> path, InclusionPath(seq, tree_size));
+      chain.push_back({{"seq", seq}, {"entry", std::string(raw)}, {"proof", ProofJson(path)}});
+    }
+    ARBITER_RETURN_IF_ERROR(scan->status());
     nlohmann::json header = {{"format", kBundleFormat},
                              {"version", kBundleVersion},
                              {"origin", impl_->origin()},
@@ -100,7 +154,8 @@ Status Ledger::Export(const ExportOptions& options, std::ostream& out) const {
                              {"tree_size", tree_size},
                              {"from", options.from},
                              {"to", options.to},
-                             {"kind", options.kind}};
+                             {"kind", options.kind},
+                             {"key_chain", std::move(chain)}};
     out << header.dump() << "\n";
   } else if (options.format == ExportOptions::Format::kCsv) {
     out << "seq,time,kind,entry_hash,decision_id,decision,bundle,payload\n";
@@ -127,9 +182,9 @@ Status Ledger::Export(const ExportOptions& options, std::ostream& out) const {
       // A bundle's range has no holes: an entry outside the filter is named by its hash, so
       // the verifier can prove it is in the tree without seeing it.
       ARBITER_ASSIGN_OR_RETURN(std::vector<Hash> path, InclusionPath(seq, tree_size));
-      nlohmann::json proof = nlohmann::json::array();
-      for (const Hash& h : path) proof.push_back(Base64Encode(h));
-      out << nlohmann::json({{"seq", seq}, {"omitted", HexEncode(leaf)}, {"proof", proof}}).dump()
+      out << nlohmann::json(
+                 {{"seq", seq}, {"omitted", HexEncode(leaf)}, {"proof", ProofJson(path)}})
+                 .dump()
           << "\n";
       ++omitted;
       if (!first) first = seq;
@@ -151,10 +206,7 @@ Status Ledger::Export(const ExportOptions& options, std::ostream& out) const {
       }
       case ExportOptions::Format::kBundle: {
         ARBITER_ASSIGN_OR_RETURN(std::vector<Hash> path, InclusionPath(seq, tree_size));
-        nlohmann::json line = {{"seq", seq}, {"entry", std::string(raw)}};
-        nlohmann::json proof = nlohmann::json::array();
-        for (const Hash& h : path) proof.push_back(Base64Encode(h));
-        line["proof"] = std::move(proof);
+        nlohmann::json line = {{"seq", seq}, {"entry", std::string(raw)}, {"proof", ProofJson(path)}};
         out << line.dump() << "\n";
         break;
       }
@@ -193,7 +245,7 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
     return fail(std::nullopt, "bundle version is newer than this arbiter supports (" +
                                   std::to_string(kBundleVersion) + ")");
   }
-  if (header["version"].get<int>() < kBundleVersion) {
+  if (header["version"].get<int>() < kOldestBundleVersion) {
     return fail(std::nullopt, "bundle version " + header["version"].dump() +
                                   " does not state its range, so missing entries cannot be "
                                   "detected; export it again with this arbiter");
@@ -210,16 +262,124 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
   if (!kind.empty() && !ValidKind(kind)) {
     return fail(std::nullopt, "bundle header names an unknown kind '" + kind + "'");
   }
+  const int version = header["version"].get<int>();
+  // The checkpoint's body is read first, unverified: the key chain's inclusion proofs are
+  // checked against its root, and its signature last, with the key the chain ends at.
+  auto signed_body = [&]() -> Result<CheckpointBody> {
+    std::string note = text_field("checkpoint");
+    size_t blank = note.find("\n\n");
+    if (blank == std::string::npos) return Status::Corruption("malformed signed note");
+    return ParseCheckpointBody(std::string_view(note).substr(0, blank + 1));
+  }();
+  if (!signed_body.ok()) {
+    return fail(std::nullopt, "bundle checkpoint: " + signed_body.status().message());
+  }
+  const CheckpointBody& unverified = *signed_body;
+  nlohmann::json chain = nlohmann::json::array();
+  if (version >= 3) {
+    auto it = header.find("key_chain");
+    if (it == header.end() || !it->is_array()) {
+      return fail(std::nullopt, "the bundle header lacks its key chain (key_chain)");
+    }
+    chain = *it;
+  }
   std::vector<VerifierKey> keys(trusted.begin(), trusted.end());
   bool self_keyed = keys.empty();
   if (self_keyed) {
-    auto key = VerifierKey::Parse(text_field("public_key"));
+    // No key given: trust the key the chain starts from (or, with no rotation, the bundle's
+    // own key), so the chain is still checked link by link.
+    std::string first = text_field("public_key");
+    if (!chain.empty() && chain[0].is_object() && chain[0]["entry"].is_string()) {
+      auto view = ParseEntry(chain[0]["entry"].get_ref<const std::string&>());
+      nlohmann::json p = view.ok() ? nlohmann::json::parse(view->payload, nullptr, false)
+                                   : nlohmann::json();
+      if (p.is_object() && p["old_key"].is_string()) first = p["old_key"].get<std::string>();
+    }
+    auto key = VerifierKey::Parse(first);
     if (!key.ok()) return fail(std::nullopt, "bundle public key: " + key.status().message());
     keys.push_back(*key);
   }
-  for (const VerifierKey& key : keys) rep.keys.push_back(key.name());
+  std::string trusted_names;
+  for (const VerifierKey& key : keys) {
+    rep.keys.push_back(key.name());
+    trusted_names += (trusted_names.empty() ? "" : ", ") + key.name();
+  }
+  // The key chain: every rotation before the checkpoint's size, in seq order, each proven in
+  // the checkpoint's tree. Rotations before the first one a trusted key signed are passed
+  // over (the auditor may trust a later key); from there on each must be signed by the key
+  // the previous one named, so a missing, reordered or forged link is named by its seq.
+  std::map<uint64_t, Hash> chain_leaves;
+  std::optional<uint64_t> passed_over;  // the first rotation no trusted key signed
+  bool following = false;
+  std::optional<uint64_t> chain_last;
+  for (const auto& link : chain) {
+    if (!link.is_object() || !link["seq"].is_number_unsigned() || !link["entry"].is_string()) {
+      return fail(chain_last, "a key chain link lacks seq or entry");
+    }
+    const uint64_t seq = link["seq"].get<uint64_t>();
+    const std::string where = "key chain: the rotation at seq " + std::to_string(seq);
+    if (chain_last && seq <= *chain_last) {
+      return fail(seq, where + " is out of order (it follows seq " + std::to_string(*chain_last) +
+                           ")");
+    }
+    if (seq >= unverified.size) {
+      return fail(seq, where + " lies beyond the bundle's checkpoint (" +
+                           std::to_string(unverified.size) + " entries)");
+    }
+    const std::string raw = link["entry"].get<std::string>();
+    auto view = ParseEntry(raw);
+    if (!view.ok()) return fail(seq, where + " is malformed: " + view.status().message());
+    if (view->seq != seq) {
+      return fail(seq, where + " holds entry " + std::to_string(view->seq));
+    }
+    if (view->kind != "key" || !IsRotation(view->payload)) {
+      return fail(seq, where + " is not a key rotation entry");
+    }
+    const Hash leaf = LeafHash(raw);
+    auto path = ProofFromJson(link["proof"]);
+    if (!path.ok()) return fail(seq, where + ": " + path.status().message());
+    if (Status st = VerifyInclusion(seq, unverified.size, leaf, *path, unverified.root); !st.ok()) {
+      return fail(seq, where + " is not in the signed checkpoint's tree (forged or altered): " +
+                           st.message());
+    }
+    std::vector<VerifierKey> next = keys;
+    Status st = ApplyKeyRotation(view->payload, unverified.origin, &next);
+    if (st.ok()) {
+      keys = std::move(next);
+      rep.keys.push_back(keys[0].name());
+      following = true;
+    } else if (following) {
+      nlohmann::json p = nlohmann::json::parse(view->payload, nullptr, false);
+      auto from_key = VerifierKey::Parse(p.is_object() ? p.value("old_key", "") : "");
+      return fail(seq, where + " is not signed by " + keys[0].name() +
+                           ", the key trusted at that point" +
+                           (from_key.ok() ? " (it claims to rotate from " + from_key->name() + ")"
+                                          : "") +
+                           ": a rotation is missing, reordered or forged (" + st.message() + ")");
+    } else if (!passed_over) {
+      passed_over = seq;
+    }
+    chain_leaves[seq] = leaf;
+    chain_last = seq;
+  }
   auto text = OpenNote(text_field("checkpoint"), keys);
-  if (!text.ok()) return fail(std::nullopt, "bundle checkpoint: " + text.status().message());
+  if (!text.ok()) {
+    std::string signer;
+    for (const VerifierKey& key : keys) signer += (signer.empty() ? "" : ", ") + key.name();
+    if (passed_over) {
+      return fail(passed_over,
+                  "bundle checkpoint is not signed by a key the trusted key " + trusted_names +
+                      " leads to: the key rotation at seq " + std::to_string(*passed_over) +
+                      " is not signed by it (wrong key, or the chain lacks its first "
+                      "rotations): " + text.status().message());
+    }
+    return fail(chain_last, "bundle checkpoint is not signed by " + signer +
+                                (following ? " (the key the rotation chain from " + trusted_names +
+                                                 " ends at; a later rotation is missing?)"
+                                           : chain.empty() ? " and the bundle carries no key rotation"
+                                                           : "") +
+                                ": " + text.status().message());
+  }
   auto body = ParseCheckpointBody(*text);
   if (!body.ok()) return fail(std::nullopt, "bundle checkpoint: " + body.status().message());
   if (body->origin != text_field("origin")) {
@@ -311,6 +471,10 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
         return fail(seq, "entry " + seq_name(seq) + ": malformed omitted entry hash");
       }
       std::copy(bytes->begin(), bytes->end(), leaf.begin());
+      if (auto c = chain_leaves.find(seq); c != chain_leaves.end() && c->second != leaf) {
+        return fail(seq, "entry " + seq_name(seq) + " is omitted with a hash that differs from "
+                             "the key chain's rotation at that seq");
+      }
       ++omitted;
     } else {
       raw = j["entry"].get<std::string>();
@@ -334,18 +498,18 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
                              " lies outside the bundle's stated range");
       }
       leaf = LeafHash(raw);
+      if (version >= 3 && view->kind == "key" && IsRotation(view->payload)) {
+        auto c = chain_leaves.find(seq);
+        if (c == chain_leaves.end() || c->second != leaf) {
+          return fail(seq, "the key rotation at seq " + seq_name(seq) +
+                               " is not in the bundle's key chain");
+        }
+      }
       ++count;
     }
-    std::vector<Hash> path;
-    for (const auto& h : j["proof"]) {
-      auto bytes = h.is_string() ? Base64Decode(h.get<std::string>()) : std::nullopt;
-      if (!bytes || bytes->size() != 32) {
-        return fail(seq, "entry " + seq_name(seq) + ": malformed proof hash");
-      }
-      Hash hash;
-      std::copy(bytes->begin(), bytes->end(), hash.begin());
-      path.push_back(hash);
-    }
+    auto path_or = ProofFromJson(j["proof"]);
+    if (!path_or.ok()) return fail(seq, "entry " + seq_name(seq) + ": malformed proof hash");
+    const std::vector<Hash>& path = *path_or;
     Status st = VerifyInclusion(seq, tree_size, leaf, path, body->root);
     if (!st.ok()) {
       return fail(seq, "entry " + seq_name(seq) +

@@ -77,9 +77,20 @@ Result<Record> PolicyRecord::ToRecord() const {
   p["sources"] = std::move(sources_json);
   p["activated_by"] = activated_by;
   if (!reason.empty()) p["reason"] = reason;
+  if (!data_digest.empty()) p["data"] = data_digest;
   ARBITER_ASSIGN_OR_RETURN(Record r, MakeRecord("policy", p));
   r.bundle_digest = bundle_digest;
   return r;
+}
+
+Result<Record> StartRecord::ToRecord() const {
+  if (bundle_digest.empty()) return Status::InvalidArgument("start record needs a bundle digest");
+  nlohmann::json p = nlohmann::json::object();
+  p["activation"] = activation_seq;
+  p["bundle"] = bundle_digest;
+  if (!data_digest.empty()) p["data"] = data_digest;
+  p["version"] = version;
+  return MakeRecord("start", p);
 }
 
 }  // namespace arbiter::ledger

@@ -85,6 +85,44 @@ Status ApplyKeyRotation(std::string_view payload, std::string_view origin,
   return Status::Ok();
 }
 
+namespace {
+
+// Checks a start entry (spec/ledger-format.md, "start") at `seq`: it must point at an earlier
+// policy entry with the same bundle and data digests.
+Status CheckStartEntry(const Ledger& ledger, uint64_t seq, std::string_view payload) {
+  nlohmann::json p = nlohmann::json::parse(payload, nullptr, false);
+  if (p.is_discarded() || !p.is_object() || !p["activation"].is_number_unsigned() ||
+      !p["bundle"].is_string()) {
+    return Status::Corruption("start entry lacks activation or bundle");
+  }
+  const uint64_t activation = p["activation"].get<uint64_t>();
+  if (activation >= seq) {
+    return Status::Corruption("start entry points at activation " + Seq(activation) +
+                              ", which is not before it");
+  }
+  auto entry = ledger.Get(activation);
+  if (!entry.ok()) {
+    return Status::Corruption("start entry's activation " + Seq(activation) +
+                              " cannot be read: " + entry.status().message());
+  }
+  nlohmann::json policy = entry->ToJson();
+  if (entry->kind != "policy" || !policy["payload"].is_object()) {
+    return Status::Corruption("start entry points at entry " + Seq(activation) +
+                              ", which is not a policy activation");
+  }
+  const nlohmann::json& a = policy["payload"];
+  auto text = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  if (text(a, "bundle") != text(p, "bundle") || text(a, "data") != text(p, "data")) {
+    return Status::Corruption("start entry's bundle or data digest differs from activation " +
+                              Seq(activation) + "'s");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 VerifyReport Ledger::Verify(const VerifyOptions& options) const {
   VerifyReport rep;
   auto fail = [&rep](std::optional<uint64_t> seq, std::string problem,
@@ -261,6 +299,10 @@ VerifyReport Ledger::Verify(const VerifyOptions& options) const {
         rep.keys.push_back(trusted[0].name());  // a rotation: the new key signs from here on
         every_key.push_back(trusted[0]);
       }
+    }
+    if (view->kind == "start") {
+      Status st = CheckStartEntry(*this, i, view->payload);
+      if (!st.ok()) return fail(i, "entry " + Seq(i) + ": " + st.message());
     }
     frontier.Append(leaf, &completed);
     prev = leaf;

@@ -124,7 +124,7 @@ Result<ledger::Record> MakeDecisionRecord(const Decision& decision, std::string_
 }
 
 Result<ledger::Record> MakePolicyRecord(const Engine& engine, std::string activated_by,
-                                        std::string reason) {
+                                        std::string reason, std::string data_digest) {
   ledger::PolicyRecord record;
   record.bundle_digest = engine.digest();
   for (const auto& source : engine.sources()) {
@@ -132,6 +132,7 @@ Result<ledger::Record> MakePolicyRecord(const Engine& engine, std::string activa
   }
   record.activated_by = std::move(activated_by);
   record.reason = std::move(reason);
+  record.data_digest = std::move(data_digest);
   return record.ToRecord();
 }
 

@@ -24,9 +24,10 @@ struct DecisionRecordOptions {
 Result<ledger::Record> MakeDecisionRecord(const Decision& decision, std::string_view request_json,
                                           const DecisionRecordOptions& options = {});
 
-// A bundle activation: the engine's bundle digest and its source file digests.
+// A bundle activation: the engine's bundle digest and its source file digests, and the
+// digest of the entity data activated with it ("sha256:<hex>"; empty: not recorded).
 Result<ledger::Record> MakePolicyRecord(const Engine& engine, std::string activated_by,
-                                        std::string reason = "");
+                                        std::string reason = "", std::string data_digest = "");
 
 // Appends the engine's policy-activation record unless this bundle was already activated in
 // the ledger. Returns the seq of its activation entry (old or new).

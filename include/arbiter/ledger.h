@@ -184,6 +184,17 @@ struct PolicyRecord {
   std::vector<Source> sources;
   std::string activated_by;  // who activated it (user, "arbiter eval", "daemon reload")
   std::string reason;        // optional
+  std::string data_digest;   // optional "sha256:<hex>" of the entity data activated with it
+  Result<Record> ToRecord() const;
+};
+
+// A daemon start that found the policies and data in force unchanged: it points at the
+// policy entry (activation) still in force instead of recording the same activation again.
+struct StartRecord {
+  uint64_t activation_seq = 0;  // the policy entry in force
+  std::string bundle_digest;    // "sha256:<hex>": that entry's bundle
+  std::string data_digest;      // "sha256:<hex>" of the entity data; empty: none (omitted)
+  std::string version;          // the arbiter version that started
   Result<Record> ToRecord() const;
 };
 

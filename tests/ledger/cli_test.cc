@@ -334,3 +334,45 @@ TEST_CASE("cli: audit verify --against a saved checkpoint proves an append-only 
                      " --against " + saved_path);
   CHECK(untrusted.code == 1);
 }
+
+TEST_CASE("cli: rotate-key twice, export a bundle, verify it with the first public key") {
+  Fixture f;
+  std::vector<std::pair<std::string, std::string>> keys;  // (private, public) files
+  for (const char* name : {"second.example/key", "third.example/key"}) {
+    auto key = SigningKey::Generate(name);
+    REQUIRE(key.ok());
+    auto paths = WriteKeyFiles(*key, (f.scratch.path / "rotated").string());
+    REQUIRE(paths.ok());
+    keys.push_back(*paths);
+  }
+  auto first = f("audit rotate-key --ledger " + f.dir + " --key " + f.key + " --new-key " +
+                 keys[0].first);
+  INFO(first.err);
+  REQUIRE(first.code == 0);
+  auto second = f("audit rotate-key --ledger " + f.dir + " --key " + keys[0].first +
+                  " --new-key " + keys[1].first);
+  INFO(second.err);
+  REQUIRE(second.code == 0);
+  auto unrelated = SigningKey::Generate("unrelated.example/key");
+  REQUIRE(unrelated.ok());
+  auto unrelated_paths = WriteKeyFiles(*unrelated, (f.scratch.path / "unrelated").string());
+  REQUIRE(unrelated_paths.ok());
+  auto bundle_path = (f.scratch.path / "rotated.bundle").string();
+  // The whole ledger (rotations at seq 12 and 13), a range holding the second rotation only,
+  // and one before both.
+  for (const std::string& range :
+       {std::string(), std::string(" --from 13"), std::string(" --from 0 --to 5")}) {
+    INFO("range:" << range);
+    REQUIRE(f("audit export --ledger " + f.dir + " --bundle --out " + bundle_path + range).code ==
+            0);
+    auto checked = f("audit verify --export " + bundle_path + " --key " + f.pub);
+    INFO(checked.err);
+    CHECK(checked.code == 0);
+    CHECK_THAT(checked.out,
+               Catch::Contains("keys: test.example/ledger -> second.example/key -> third.example/key"));
+    auto wrong = f("audit verify --export " + bundle_path + " --key " + unrelated_paths->second);
+    CHECK(wrong.code == 1);
+    CHECK_THAT(wrong.err, Catch::Contains("FAILED at seq 12:"));
+    CHECK_THAT(wrong.err, Catch::Contains("unrelated.example/key"));
+  }
+}

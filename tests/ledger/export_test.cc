@@ -1,7 +1,9 @@
 // Export: JSON Lines, CSV, filters, and the self-verifying bundle.
+#include <functional>
 #include <sstream>
 
 #include "common/encoding.h"
+#include "ledger/entry.h"
 #include "tests/ledger/test_util.h"
 
 using namespace arbiter;
@@ -317,4 +319,207 @@ TEST_CASE("bundle with a kind filter: other entries are omitted stubs, proven in
   });
   CHECK_FALSE(forged.ok);
   CHECK(forged.bad_seq == std::optional<uint64_t>(2));
+}
+
+// ---------------------------------------------------------------------------------------
+// Key rotations travel with a bundle (issue 14): an auditor holding only the first public
+// key verifies a bundle whose checkpoint a later key signed.
+
+namespace {
+
+SigningKey Key1() { return TestKey("test.example/ledger-k1"); }
+SigningKey Key2() { return TestKey("test.example/ledger-k2"); }
+
+// Entries 0..4, rotation to k1 at seq 5, entries 6..9, optionally rotation to k2 at seq 10
+// and entries 11..13.
+std::unique_ptr<Ledger> BuildRotated(int rotations) {
+  auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), TestOptions(4));
+  REQUIRE(ledger.ok());
+  int n = 0;
+  for (int i = 0; i < 5; ++i) REQUIRE((*ledger)->Append(SampleDecision(n++)).ok());
+  REQUIRE((*ledger)->RotateKey(Key1()).ok());
+  for (int i = 0; i < 4; ++i) REQUIRE((*ledger)->Append(SampleDecision(n++)).ok());
+  if (rotations > 1) {
+    REQUIRE((*ledger)->RotateKey(Key2()).ok());
+    for (int i = 0; i < 3; ++i) REQUIRE((*ledger)->Append(SampleDecision(n++)).ok());
+  }
+  REQUIRE((*ledger)->Close().ok());
+  return std::move(*ledger);
+}
+
+VerifyReport VerifyText(const std::string& bundle, const std::vector<VerifierKey>& keys) {
+  std::istringstream in(bundle);
+  return VerifyExportBundle(in, keys);
+}
+
+std::string BundleOf(Ledger& ledger, std::string from = "", std::string to = "") {
+  ExportOptions o;
+  o.format = ExportOptions::Format::kBundle;
+  o.from = std::move(from);
+  o.to = std::move(to);
+  return Export(ledger, o);
+}
+
+// Rewrites the header line's key chain with `edit`.
+std::string EditChain(const std::string& bundle,
+                      const std::function<void(nlohmann::json&)>& edit) {
+  auto lines = Lines(bundle);
+  nlohmann::json header = nlohmann::json::parse(lines[0]);
+  REQUIRE(header.contains("key_chain"));
+  edit(header["key_chain"]);
+  std::string out = header.dump() + "\n";
+  for (size_t i = 1; i < lines.size(); ++i) out += lines[i] + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("bundle after rotations verifies with the first key (rotations inside the range)") {
+  for (int rotations : {1, 2}) {
+    auto ledger = BuildRotated(rotations);
+    std::string bundle = BundleOf(*ledger);
+    auto report = VerifyText(bundle, Trusted());
+    INFO(rotations << " rotations: " << report.Summary());
+    CHECK(report.ok);
+    REQUIRE(report.keys.size() == static_cast<size_t>(rotations + 1));
+    CHECK(report.keys.back() == (rotations == 1 ? Key1() : Key2()).name());
+    // Without a key: the chain is followed from its first old key, the report says so.
+    auto self = VerifyText(bundle, {});
+    CHECK(self.ok);
+    CHECK(self.keys.size() == static_cast<size_t>(rotations + 1));
+    CHECK_THAT(self.problem, Catch::Contains("inside the bundle"));
+    // The current key alone also verifies it; so does the middle key.
+    CHECK(VerifyText(bundle, Trusted(rotations == 1 ? Key1() : Key2())).ok);
+    if (rotations == 2) CHECK(VerifyText(bundle, Trusted(Key1())).ok);
+    // An unrelated key fails and says why.
+    auto wrong = VerifyText(bundle, Trusted(TestKey("unrelated.example/key")));
+    CHECK_FALSE(wrong.ok);
+    CHECK_THAT(wrong.problem, Catch::Contains("unrelated.example/key"));
+    CHECK_THAT(wrong.problem, Catch::Contains("rotation"));
+    CHECK(wrong.bad_seq == std::optional<uint64_t>(5));
+  }
+}
+
+TEST_CASE("bundle after rotations verifies with the first key (rotations before the range)") {
+  for (int rotations : {1, 2}) {
+    auto ledger = BuildRotated(rotations);
+    std::string from = rotations == 1 ? "7" : "12";
+    std::string bundle = BundleOf(*ledger, from);
+    auto report = VerifyText(bundle, Trusted());
+    INFO(rotations << " rotations: " << report.Summary());
+    CHECK(report.ok);
+    CHECK(report.keys.size() == static_cast<size_t>(rotations + 1));
+    CHECK_FALSE(VerifyText(bundle, Trusted(TestKey("unrelated.example/key"))).ok);
+    // A range that ends before a rotation: the checkpoint is still the latest one, signed by
+    // the latest key, so the later rotations travel too.
+    auto early = BundleOf(*ledger, "0", "3");
+    auto early_report = VerifyText(early, Trusted());
+    INFO(early_report.Summary());
+    CHECK(early_report.ok);
+  }
+}
+
+TEST_CASE("bundle key chain: forged, gapped, reordered or wrongly signed chains are named") {
+  auto ledger = BuildRotated(2);  // rotations at seq 5 and 10
+  std::string bundle = BundleOf(*ledger, "11");
+  REQUIRE(VerifyText(bundle, Trusted()).ok);
+  SECTION("a gap: the first rotation removed") {
+    auto report = VerifyText(EditChain(bundle, [](nlohmann::json& c) { c.erase(c.begin()); }),
+                             Trusted());
+    INFO(report.Summary());
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(10));
+  }
+  SECTION("a gap: the last rotation removed") {
+    auto report = VerifyText(EditChain(bundle, [](nlohmann::json& c) { c.erase(c.end() - 1); }),
+                             Trusted());
+    INFO(report.Summary());
+    CHECK_FALSE(report.ok);
+    CHECK_THAT(report.problem, Catch::Contains("checkpoint"));
+  }
+  SECTION("reordered") {
+    auto report = VerifyText(EditChain(bundle, [](nlohmann::json& c) { std::swap(c[0], c[1]); }),
+                             Trusted());
+    INFO(report.Summary());
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(5));
+    CHECK_THAT(report.problem, Catch::Contains("order"));
+  }
+  SECTION("forged: the new key replaced") {
+    auto forged = EditChain(bundle, [](nlohmann::json& c) {
+      std::string entry = c[1]["entry"].get<std::string>();
+      std::string k2 = Key2().VerifierText();
+      std::string evil = TestKey("evil.example/key").VerifierText();
+      for (size_t at; (at = entry.find(k2)) != std::string::npos;) entry.replace(at, k2.size(), evil);
+      c[1]["entry"] = entry;
+    });
+    auto report = VerifyText(forged, Trusted());
+    INFO(report.Summary());
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(10));
+  }
+  SECTION("a rotation signed by the wrong key") {
+    // A genuine-looking rotation entry at seq 10 whose note the attacker's key signed.
+    auto forged = EditChain(bundle, [](nlohmann::json& c) {
+      const std::string genuine = c[1]["entry"].get<std::string>();
+      auto view = ParseEntry(genuine);  // views into `genuine`
+      REQUIRE(view.ok());
+      SigningKey evil = TestKey("evil.example/key");
+      nlohmann::json p = nlohmann::json::parse(view->payload);
+      std::string statement = "arbiter-ledger key rotation\ntest.example/ledger\n" +
+                              p["new_key"].get<std::string>() + "\n";
+      p["note"] = SignNote(statement, evil).value();
+      p["old_key"] = evil.VerifierText();
+      std::string raw;
+      EncodeEntry(view->kind, CanonicalJson(p).value(), view->prev, view->seq, view->time, &raw);
+      c[1]["entry"] = raw;
+    });
+    auto report = VerifyText(forged, Trusted());
+    INFO(report.Summary());
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(10));
+  }
+  SECTION("a chain entry claiming another seq") {
+    auto report =
+        VerifyText(EditChain(bundle, [](nlohmann::json& c) { c[0]["seq"] = 6; }), Trusted());
+    INFO(report.Summary());
+    CHECK_FALSE(report.ok);
+    CHECK(report.bad_seq == std::optional<uint64_t>(6));
+  }
+  SECTION("the chain removed altogether") {
+    auto lines = Lines(bundle);
+    nlohmann::json header = nlohmann::json::parse(lines[0]);
+    header.erase("key_chain");
+    std::string out = header.dump() + "\n";
+    for (size_t i = 1; i < lines.size(); ++i) out += lines[i] + "\n";
+    auto report = VerifyText(out, Trusted());
+    CHECK_FALSE(report.ok);
+  }
+}
+
+TEST_CASE("bundle key chain: a rotation inside the range must be in the chain") {
+  auto ledger = BuildRotated(1);
+  std::string bundle = BundleOf(*ledger);
+  // With the current key trusted, the chain is not needed for the signature, but the rotation
+  // line at seq 5 must still match the chain's entry.
+  auto report = VerifyText(EditChain(bundle, [](nlohmann::json& c) { c.clear(); }),
+                           Trusted(Key1()));
+  INFO(report.Summary());
+  CHECK_FALSE(report.ok);
+  CHECK(report.bad_seq == std::optional<uint64_t>(5));
+}
+
+TEST_CASE("version 2 bundles (no key chain) still verify") {
+  auto ledger = Build();
+  std::string bundle = BundleOf(*ledger);
+  auto lines = Lines(bundle);
+  nlohmann::json header = nlohmann::json::parse(lines[0]);
+  CHECK(header["version"] == 3);
+  header["version"] = 2;
+  header.erase("key_chain");
+  std::string v2 = header.dump() + "\n";
+  for (size_t i = 1; i < lines.size(); ++i) v2 += lines[i] + "\n";
+  auto report = VerifyText(v2, Trusted());
+  INFO(report.Summary());
+  CHECK(report.ok);
 }

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -413,4 +414,76 @@ TEST_CASE("bad records are refused one by one without disturbing the rest") {
   ro.read_only = true;
   auto reader = Ledger::OpenWithStorage(NewMemoryStorage(), ro);
   CHECK(reader.status().code() == StatusCode::kNotFound);  // nothing there to read
+}
+
+TEST_CASE("policy records name their data; start records point at the activation in force") {
+  PolicyRecord p;
+  p.bundle_digest = "sha256:ab";
+  p.activated_by = "daemon start";
+  p.data_digest = "sha256:ef";
+  auto pr = p.ToRecord();
+  REQUIRE(pr.ok());
+  CHECK(pr->payload ==
+        R"({"activated_by":"daemon start","bundle":"sha256:ab","data":"sha256:ef","sources":[]})");
+  StartRecord s;
+  s.activation_seq = 3;
+  s.bundle_digest = "sha256:ab";
+  s.data_digest = "sha256:ef";
+  s.version = "0.1.0";
+  auto sr = s.ToRecord();
+  REQUIRE(sr.ok());
+  CHECK(sr->kind == "start");
+  CHECK(sr->payload == R"({"activation":3,"bundle":"sha256:ab","data":"sha256:ef","version":"0.1.0"})");
+  s.data_digest.clear();
+  CHECK(s.ToRecord()->payload == R"({"activation":3,"bundle":"sha256:ab","version":"0.1.0"})");
+  s.bundle_digest.clear();
+  CHECK_FALSE(s.ToRecord().ok());
+}
+
+TEST_CASE("verify checks that a start entry points at an earlier activation of its digests") {
+  auto make = [](const std::function<void(Ledger&)>& fill) {
+    auto ledger = Ledger::OpenWithStorage(NewMemoryStorage(), TestOptions(100));
+    REQUIRE(ledger.ok());
+    fill(**ledger);
+    REQUIRE((*ledger)->Close().ok());
+    return (*ledger)->Verify(TrustedOptions());
+  };
+  PolicyRecord p;
+  p.bundle_digest = "sha256:ab";
+  p.activated_by = "daemon start";
+  p.data_digest = "sha256:ef";
+  auto start = [](uint64_t seq, std::string bundle, std::string data) {
+    StartRecord s;
+    s.activation_seq = seq;
+    s.bundle_digest = std::move(bundle);
+    s.data_digest = std::move(data);
+    s.version = "0.1.0";
+    return s.ToRecord().value();
+  };
+  auto good = make([&](Ledger& l) {
+    REQUIRE(l.Append(p.ToRecord().value()).ok());
+    REQUIRE(l.Append(SampleDecision(1)).ok());
+    REQUIRE(l.Append(start(0, "sha256:ab", "sha256:ef")).ok());
+  });
+  INFO(good.Summary());
+  CHECK(good.ok);
+  auto not_policy = make([&](Ledger& l) {
+    REQUIRE(l.Append(p.ToRecord().value()).ok());
+    REQUIRE(l.Append(SampleDecision(1)).ok());
+    REQUIRE(l.Append(start(1, "sha256:ab", "sha256:ef")).ok());
+  });
+  CHECK_FALSE(not_policy.ok);
+  CHECK(not_policy.bad_seq == std::optional<uint64_t>(2));
+  CHECK_THAT(not_policy.problem, Catch::Contains("not a policy activation"));
+  auto other_data = make([&](Ledger& l) {
+    REQUIRE(l.Append(p.ToRecord().value()).ok());
+    REQUIRE(l.Append(start(0, "sha256:ab", "sha256:00")).ok());
+  });
+  CHECK_FALSE(other_data.ok);
+  CHECK(other_data.bad_seq == std::optional<uint64_t>(1));
+  auto forward = make([&](Ledger& l) {
+    REQUIRE(l.Append(start(5, "sha256:ab", "")).ok());
+  });
+  CHECK_FALSE(forward.ok);
+  CHECK(forward.bad_seq == std::optional<uint64_t>(0));
 }
