@@ -35,7 +35,9 @@ void Require(bool condition) {
 
 void Entries(std::string_view input) {
   auto entry = al::ParseEntry(input);
-  if (entry.ok()) {
+  // Entries of other versions parse (so verify can name the version it cannot read) but have
+  // no encoding here to compare with.
+  if (entry.ok() && entry->version == al::kEntryVersion) {
     std::string again;
     al::EncodeEntry(entry->kind, entry->payload, entry->prev, entry->seq, entry->time, &again);
     Require(again == input);  // one canonical encoding

@@ -8,6 +8,7 @@
 
 #include "common/encoding.h"
 #include "ledger/entry.h"
+#include "ledger/json_fields.h"
 #include "ledger/layout.h"
 #include "ledger/ledger_impl.h"
 
@@ -99,7 +100,7 @@ Result<std::vector<Hash>> ProofFromJson(const nlohmann::json& proof) {
 
 bool IsRotation(std::string_view payload) {
   nlohmann::json p = nlohmann::json::parse(payload, nullptr, false);
-  return p.is_object() && p.value("action", "") == "rotate";
+  return StringMember(p, "action") == "rotate";
 }
 
 std::string JsonString(const nlohmann::json& p, const char* key) {
@@ -238,7 +239,7 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
   std::string line;
   if (!std::getline(in, line)) return fail(std::nullopt, "the bundle is empty");
   nlohmann::json header = nlohmann::json::parse(line, nullptr, false);
-  if (header.is_discarded() || !header.is_object() || header.value("format", "") != kBundleFormat) {
+  if (header.is_discarded() || StringMember(header, "format") != kBundleFormat) {
     return fail(std::nullopt, "not an arbiter ledger bundle (bad header line)");
   }
   if (!header["version"].is_number_integer() || header["version"].get<int>() > kBundleVersion) {
@@ -250,10 +251,7 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
                                   " does not state its range, so missing entries cannot be "
                                   "detected; export it again with this arbiter");
   }
-  auto text_field = [&](const char* key) {
-    auto it = header.find(key);
-    return it != header.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
+  auto text_field = [&](const char* key) { return StringMember(header, key); };
   auto from = ParseBound(text_field("from"), "bundle header 'from'");
   auto to = ParseBound(text_field("to"), "bundle header 'to'");
   if (!from.ok()) return fail(std::nullopt, from.status().message());
@@ -350,7 +348,7 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
       following = true;
     } else if (following) {
       nlohmann::json p = nlohmann::json::parse(view->payload, nullptr, false);
-      auto from_key = VerifierKey::Parse(p.is_object() ? p.value("old_key", "") : "");
+      auto from_key = VerifierKey::Parse(StringMember(p, "old_key"));
       return fail(seq, where + " is not signed by " + keys[0].name() +
                            ", the key trusted at that point" +
                            (from_key.ok() ? " (it claims to rotate from " + from_key->name() + ")"

@@ -5,6 +5,7 @@
 
 #include "common/encoding.h"
 #include "ledger/entry.h"
+#include "ledger/json_fields.h"
 #include "ledger/layout.h"
 #include "ledger/ledger_impl.h"
 
@@ -69,7 +70,8 @@ Status ApplyKeyRotation(std::string_view payload, std::string_view origin,
                         std::vector<VerifierKey>* trusted) {
   nlohmann::json p = nlohmann::json::parse(payload, nullptr, false);
   if (p.is_discarded() || !p.is_object()) return Status::Corruption("key entry payload is not JSON");
-  if (p.value("action", "") != "rotate") return Status::Ok();  // other key actions: informational
+  // Other key actions are informational.
+  if (StringMember(p, "action") != "rotate") return Status::Ok();
   if (!p.contains("note") || !p["note"].is_string() || !p.contains("new_key") ||
       !p["new_key"].is_string()) {
     return Status::Corruption("key rotation lacks note or new_key");
@@ -111,10 +113,8 @@ Status CheckStartEntry(const Ledger& ledger, uint64_t seq, std::string_view payl
                               ", which is not a policy activation");
   }
   const nlohmann::json& a = policy["payload"];
-  auto text = [](const nlohmann::json& j, const char* key) {
-    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-  };
-  if (text(a, "bundle") != text(p, "bundle") || text(a, "data") != text(p, "data")) {
+  if (StringMember(a, "bundle") != StringMember(p, "bundle") ||
+      StringMember(a, "data") != StringMember(p, "data")) {
     return Status::Corruption("start entry's bundle or data digest differs from activation " +
                               Seq(activation) + "'s");
   }
