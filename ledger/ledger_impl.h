@@ -1,4 +1,6 @@
-// Ledger::Impl: shared by ledger.cc (writer, reads), verify.cc and export.cc.
+// Ledger::Impl: the ledger's internals, shared by ledger.cc (opening, the public methods),
+// writer.cc (group commit), checkpoints.cc (checkpoints, key rotation), reads.cc (reads,
+// proofs), verify.cc and export.cc.
 #pragma once
 
 #include <arbiter/ledger.h>
@@ -35,6 +37,9 @@ class SubtreeRuns {
   std::vector<Run> levels_;  // [level]
   std::string key_;
 };
+
+// The value of `key`, or nullopt when it is absent.
+Result<std::optional<std::string>> GetOptional(const LedgerStorage& s, std::string_view key);
 
 // The hash of subtree (level, index) from the stored value of SubtreeKey(level, index).
 Result<Hash> HashFromSpan(int level, uint64_t index, std::string_view span);
