@@ -57,12 +57,14 @@ Status Ledger::Impl::AddCheckpoint(LedgerStorage::Batch* batch, std::string* not
 }
 
 Status Ledger::Impl::WriteCheckpoint(bool sync, std::string* note) {
+  if (!failure_.ok()) return failure_;
   std::unique_ptr<LedgerStorage::Batch> batch = storage_->NewBatch(1024);
   uint64_t saved = last_checkpoint_size_;
   ARBITER_RETURN_IF_ERROR(AddCheckpoint(batch.get(), note));
   Status st = storage_->Write(*batch, sync);
   if (!st.ok()) {
     last_checkpoint_size_ = saved;
+    EnterFailed(st);
     return st;
   }
   latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
@@ -72,6 +74,7 @@ Status Ledger::Impl::WriteCheckpoint(bool sync, std::string* note) {
 Result<std::string> Ledger::Impl::MakeCheckpoint() {
   if (read_only_) return Status::FailedPrecondition("the ledger is open read-only");
   std::lock_guard commit(commit_mu_);
+  if (!failure_.ok()) return failure_;
   if (frontier_.size() == 0) return Status::FailedPrecondition("the ledger is empty");
   if (frontier_.size() == last_checkpoint_size_) return CheckpointAt(last_checkpoint_size_);
   std::string note;
@@ -87,6 +90,7 @@ Result<Receipt> Ledger::Impl::RotateKey(SigningKey new_key_value) {
   // key_ is read under the lock: a rotation is signed by the key that is current when it is
   // committed, also when two rotations race.
   std::lock_guard commit(commit_mu_);
+  if (!failure_.ok()) return failure_;
   ARBITER_ASSIGN_OR_RETURN(std::string note, SignNote(statement, *key_));
   nlohmann::json payload = {{"action", "rotate"},
                             {"old_key", key_->VerifierText()},

@@ -97,33 +97,11 @@ Status Ledger::Impl::Init(std::shared_ptr<LedgerStorage> storage, LedgerOptions 
       }
     }
   }
-  ARBITER_ASSIGN_OR_RETURN(auto size_bytes, GetOptional(*storage_, layout::kMetaSize));
-  uint64_t size = size_bytes ? layout::GetBE64(*size_bytes) : 0;
-  std::vector<Hash> roots;
-  for (int level = 0; level < 64 && (size >> level) != 0; ++level) {
-    roots.emplace_back();
-    if ((size >> level) & 1) {
-      auto h = ReadSubtree(level, (size >> level) - 1);
-      if (!h.ok()) {
-        if (read_only_) break;  // verify reports it
-        return h.status();
-      }
-      roots.back() = *h;
-    }
-  }
-  frontier_ = MerkleFrontier(size, std::move(roots));
-  ARBITER_RETURN_IF_ERROR(LoadUpperLevels(size));
   if (!read_only_) batch_ = storage_->NewBatch(1 << 20);
-  if (size > 0 && !read_only_) {
-    ARBITER_ASSIGN_OR_RETURN(last_hash_, ReadSubtree(0, size - 1));
-    ARBITER_ASSIGN_OR_RETURN(StoredEntry last, Get(size - 1));
-    last_time_ = last.time;
+  {
+    std::lock_guard commit(commit_mu_);  // no writer yet; taken for the annotations' sake
+    ARBITER_RETURN_IF_ERROR(LoadWriterState());
   }
-  ARBITER_ASSIGN_OR_RETURN(auto cp, GetOptional(*storage_, layout::kMetaCheckpoint));
-  last_checkpoint_size_ = cp ? layout::GetBE64(*cp) : 0;
-  latest_checkpoint_ = last_checkpoint_size_;
-  last_checkpoint_time_ = last_sync_time_ = Clock::now();
-  committed_size_ = size;
   if (!read_only_) writer_ = std::thread([this] { WriterLoop(); });
   return Status::Ok();
 }
@@ -187,6 +165,7 @@ Result<Receipt> Ledger::RotateKey(SigningKey new_key) {
 Result<std::string> Ledger::MakeCheckpoint() { return impl_->MakeCheckpoint(); }
 Status Ledger::Close() { return impl_->Close(); }
 uint64_t Ledger::Size() const { return impl_->Size(); }
+LedgerHealth Ledger::Health() const { return impl_->Health(); }
 const std::string& Ledger::origin() const { return impl_->origin(); }
 
 }  // namespace arbiter::ledger

@@ -43,6 +43,7 @@ void Ledger::Impl::WriterLoop() {
         deadline = std::min(deadline, last_sync_time_ + std::chrono::milliseconds(
                                                             options_.batch_sync_interval_ms));
       }
+      if (!failure_.ok()) deadline = std::min(deadline, next_recovery_time_);
     }
     {
       std::unique_lock lock(queue_mu_);
@@ -53,6 +54,8 @@ void Ledger::Impl::WriterLoop() {
     if (!group.empty()) {
       {
         std::lock_guard commit(commit_mu_);
+        // Space may have been freed since the last attempt: try before failing the group.
+        if (RecoveryDue(Clock::now())) Recover().ok();
         CommitGroup(group, &results);
       }
       for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
@@ -63,22 +66,28 @@ void Ledger::Impl::WriterLoop() {
     bool sync_due = false;
     {
       std::lock_guard commit(commit_mu_);
+      if (RecoveryDue(now)) Recover().ok();
       if (CheckpointDueByTime(now)) {
         std::string note;
         WriteCheckpoint(options_.durability == Durability::kSync, &note).ok();
       }
       // Claimed under the lock, synced outside it: a commit meanwhile sets unsynced_ again.
       const auto interval = std::chrono::milliseconds(options_.batch_sync_interval_ms);
-      sync_due = options_.durability == Durability::kBatch && unsynced_ &&
+      sync_due = options_.durability == Durability::kBatch && unsynced_ && failure_.ok() &&
                  now - last_sync_time_ >= interval;
       if (sync_due) {
         unsynced_ = false;
         last_sync_time_ = now;
       }
     }
-    if (sync_due && !storage_->SyncWal().ok()) {
-      std::lock_guard commit(commit_mu_);
-      unsynced_ = true;  // retried after the next interval
+    if (sync_due) {
+      // A failed sync is not retried on the same log (after a failed fsync the kernel may
+      // have dropped the data and a retry could succeed without it): the ledger fails and
+      // recovery reopens the store.
+      if (Status st = storage_->SyncWal(); !st.ok()) {
+        std::lock_guard commit(commit_mu_);
+        EnterFailed(st);
+      }
     }
     if (stop) break;
   }
@@ -118,6 +127,10 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
                                const std::vector<LedgerStorage::Op>& extra_ops) {
   results->clear();
   results->reserve(group.size());
+  if (!failure_.ok()) {
+    results->assign(group.size(), failure_);
+    return;
+  }
   std::string time = NowTime();
   if (time < last_time_) time = last_time_;  // the wall clock stepped back: keep time ordered
   MerkleFrontier saved_frontier = frontier_;
@@ -216,6 +229,9 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
     last_hash_ = saved_last;
     last_checkpoint_size_ = saved_cp_size;
     last_checkpoint_time_ = saved_cp_time;
+    // The batch may be in the store or not (a write can fail after its log record went
+    // out): nothing is acknowledged, and the state is reloaded from the store on recovery.
+    EnterFailed(st);
     Status failed(st.code(), "the ledger could not be written: " + st.message());
     for (size_t i = 0; i < group.size(); ++i) {
       if (accepted[i]) (*results)[i] = failed;
@@ -240,13 +256,20 @@ Status Ledger::Impl::Close() {
   if (writer_.joinable()) writer_.join();
   if (read_only_) return Status::Ok();
   std::lock_guard commit(commit_mu_);
+  if (!failure_.ok() && !Recover().ok()) {
+    // No final checkpoint: what was acknowledged is in the store's log, and the next open
+    // replays it.
+    return failure_;
+  }
   Status result;
   if (frontier_.size() > last_checkpoint_size_) {
     std::string note;
     result = WriteCheckpoint(true, &note);
   }
-  Status sync = storage_->SyncWal();
-  return result.ok() ? sync : result;
+  if (!result.ok()) return result;  // and no sync: the store saw the failure
+  Status synced = storage_->SyncWal();
+  if (!synced.ok()) EnterFailed(synced);
+  return synced;
 }
 
 }  // namespace arbiter::ledger
