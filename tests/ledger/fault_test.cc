@@ -243,16 +243,17 @@ TEST_CASE("faults: a batch that failed but landed is reloaded, never overwritten
   REQUIRE(opened.ok());
   Ledger& ledger = **opened;
   std::vector<Receipt> acked;
-  for (int i = 0; i < 6; ++i) acked.push_back(ledger.Append(SampleDecision(i)).value());
+  for (int i = 0; i < 7; ++i) acked.push_back(ledger.Append(SampleDecision(i)).value());
+  // Seq 7 completes subtrees at levels 1 to 3: their hashes are in the landed batch.
   storage->fail_next = 1;
-  REQUIRE(!ledger.Append(SampleDecision(6)).ok());
-  for (int i = 7; i < 80; ++i) {
+  REQUIRE(!ledger.Append(SampleDecision(7)).ok());
+  for (int i = 8; i < 80; ++i) {
     auto r = AppendOnceRecovered(ledger, i);
     REQUIRE(r.ok());
     acked.push_back(*r);
   }
   CHECK(storage->reopens >= 1);
-  // The failed entry is there (seq 6) and the chain continues after it.
+  // The failed entry is there (seq 7) and the chain continues after it.
   CHECK(ledger.Size() == 80);
   REQUIRE(ledger.MakeCheckpoint().ok());
   auto report = ledger.Verify(TrustedOptions());
