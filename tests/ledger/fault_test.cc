@@ -2,6 +2,7 @@
 // (fault_fs.h) that fails writes and syncs and simulates power cuts, and an in-memory store
 // whose failed write still lands. What was acknowledged is never lost, what was not is
 // never half-written, a failed sync is never reported as durable, and the ledger recovers.
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -262,4 +263,39 @@ TEST_CASE("faults: a batch that failed but landed is reloaded, never overwritten
   for (const Receipt& r : acked) {
     CHECK(HexEncode(ledger.Get(r.seq)->entry_hash) == r.entry_hash);
   }
+}
+
+TEST_CASE("faults: reads while the store is reopened answer or fail cleanly") {
+  TempDir dir("fault-readers");
+  auto fs = FaultFs::Make();
+  auto ledger = OpenOn(dir.str(), fs);
+  for (int i = 0; i < 20; ++i) REQUIRE(ledger->Append(SampleDecision(i)).ok());
+  REQUIRE(ledger->MakeCheckpoint().ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      while (!stop.load()) {
+        // Catch assertions are not thread-safe: count, check on the main thread.
+        if (ledger->Get(static_cast<uint64_t>(t)).ok()) ++answered;
+        (void)ledger->InclusionProof(1);
+        (void)ledger->CheckpointSizes();
+        (void)ledger->Health();
+      }
+    });
+  }
+  for (int round = 0; round < 5; ++round) {
+    fs->Inject(FileKind::kWal, FaultOp::kSync, FaultFs::Eio(), 0, 1);
+    (void)ledger->Append(SampleDecision(100 + round));
+    REQUIRE(AppendOnceRecovered(*ledger, 200 + round).ok());
+  }
+  stop = true;
+  for (auto& th : readers) th.join();
+  CHECK(answered.load() > 0);
+  CHECK(ledger->Health().recoveries >= 5);
+  REQUIRE(ledger->Close().ok());
+  auto report = ledger->Verify(TrustedOptions());
+  INFO(report.Summary());
+  CHECK(report.ok);
 }
