@@ -7,6 +7,7 @@
 // at all) and, by flushing what it replayed into a new synced table, makes durable whatever
 // is visible, so nothing readable afterwards rests on a sync that failed. Readers hold a
 // reference to the DB they read from; Reopen waits until they are done before closing it.
+// While the reopen fails (the disk is still full), a read-only instance serves the reads.
 #include "ledger/rocksdb_storage.h"
 
 #include <rocksdb/db.h>
@@ -25,6 +26,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <condition_variable>
@@ -182,13 +184,32 @@ class RocksStorage final : public LedgerStorage {
   }
   Status Reopen() override {
     if (read_only_) return Status::Ok();
+    {
+      std::lock_guard lock(mu_);
+      reopening_ = true;
+    }
+    Status st = ReopenDb();
+    {
+      std::lock_guard lock(mu_);
+      reopening_ = false;
+    }
+    reopened_.notify_all();
+    return st;
+  }
+  Status ReopenDb() {
     if (std::unique_ptr<rocksdb::DB> old = Withdraw()) {
       // No flush: after a failed write it would fail too, and the WAL holds the data.
       old->Close().PermitUncheckedError();
     }
     rocksdb::DB* raw = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(options_, dir_, &raw);
-    if (!s.ok()) return FromRocks(s, "reopening ledger " + dir_);
+    if (!s.ok()) {
+      // Until a reopen succeeds, reads go on from a read-only instance (it writes nothing;
+      // write_failed_ stays set, so writes and syncs are refused without reaching it).
+      rocksdb::DB* reader = nullptr;
+      if (rocksdb::DB::OpenForReadOnly(options_, dir_, &reader).ok()) Publish(reader);
+      return FromRocks(s, "reopening ledger " + dir_);
+    }
     Publish(raw);
     write_failed_.store(false);
     return Status::Ok();
@@ -235,8 +256,11 @@ class RocksStorage final : public LedgerStorage {
   static Status Unavailable() {
     return Status::IOError("the ledger store is being reopened after a write failure");
   }
+  // The DB to use. During a reopen, waits (a while: a reader that holds a cursor, hence
+  // the old DB, and reads again must not wait for the reopen that waits for it).
   std::shared_ptr<rocksdb::DB> Db() const {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    reopened_.wait_for(lock, std::chrono::seconds(2), [this] { return !reopening_; });
     return db_;
   }
   // Makes `db` the one readers and writes use. The shared_ptr does not own it: its deleter
@@ -268,9 +292,12 @@ class RocksStorage final : public LedgerStorage {
   const rocksdb::Options options_;
   const std::unique_ptr<rocksdb::Env> env_;  // options_.env when a file system was given
   const bool read_only_;
-  // mu_ guards db_, owned_ and in_use_; released_ signals in_use_ turning false.
+  // mu_ guards db_, owned_, in_use_ and reopening_; released_ signals in_use_ turning
+  // false, reopened_ reopening_ turning false.
   mutable std::mutex mu_;
   std::condition_variable released_;
+  mutable std::condition_variable reopened_;
+  bool reopening_ = false;
   std::shared_ptr<rocksdb::DB> db_;     // null while reopening (or after a failed reopen)
   std::unique_ptr<rocksdb::DB> owned_;  // the DB db_ points to
   bool in_use_ = false;                 // db_ or a copy of it is alive
