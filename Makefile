@@ -45,11 +45,11 @@ test-sanitize: bootstrap
 
 # The tests that run threads — the ledger's writer and its callers, the engine's concurrent
 # decisions, the daemon's server, pipeline and integration tests — under ThreadSanitizer.
-TSAN_TESTS = ledger_tests|recorder_tests|engine_tests|daemon_core_tests|daemon_decide_body_tests|daemon_integration_tests
+TSAN_TESTS = ledger_tests|ledger_fault_tests|recorder_tests|engine_tests|daemon_core_tests|daemon_decide_body_tests|daemon_integration_tests
 test-tsan: bootstrap
 	cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARBITER_TSAN=ON \
 	  -DARBITER_BUILD_BENCH=OFF $(CMAKE_FLAGS)
-	cmake --build $(TSAN_DIR) -j $(JOBS) --target arbiter ledger_tests recorder_tests \
+	cmake --build $(TSAN_DIR) -j $(JOBS) --target arbiter ledger_tests ledger_fault_tests recorder_tests \
 	  engine_tests daemon_core_tests daemon_decide_body_tests daemon_integration_tests
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS) -R '^($(TSAN_TESTS))$$'

@@ -49,6 +49,18 @@ std::string Metrics::RenderPrometheus() const {
   out += fmt::format("arbiter_errors_total{{kind=\"ledger\"}} {}\n", load(ledger_failures_));
   out += fmt::format("arbiter_errors_total{{kind=\"policy_reload\"}} {}\n",
                      load(reloads_failed_));
+  out += "# HELP arbiter_ledger_failed 1 while the ledger refuses writes after a storage "
+         "error (decisions are denied, fail closed).\n";
+  out += "# TYPE arbiter_ledger_failed gauge\n";
+  out += fmt::format("arbiter_ledger_failed {}\n", ledger_failed_.load() ? 1 : 0);
+  out += "# HELP arbiter_ledger_storage_failures_total Storage errors (write, sync) that "
+         "failed the ledger.\n";
+  out += "# TYPE arbiter_ledger_storage_failures_total counter\n";
+  out += fmt::format("arbiter_ledger_storage_failures_total {}\n",
+                     load(ledger_storage_failures_));
+  out += "# HELP arbiter_ledger_recoveries_total Recoveries from a failed ledger.\n";
+  out += "# TYPE arbiter_ledger_recoveries_total counter\n";
+  out += fmt::format("arbiter_ledger_recoveries_total {}\n", load(ledger_recoveries_));
   out += "# HELP arbiter_policy_reloads_total Policy sets activated after start-up.\n";
   out += "# TYPE arbiter_policy_reloads_total counter\n";
   out += fmt::format("arbiter_policy_reloads_total {}\n", load(reloads_ok_));

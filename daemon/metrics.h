@@ -44,6 +44,12 @@ class Metrics {
   // An HTTP response; 4xx and 5xx are counted as errors by class.
   void RecordResponse(unsigned status);
   void RecordLedgerFailure() { ledger_failures_.fetch_add(1, std::memory_order_relaxed); }
+  // The ledger's storage health (ledger::LedgerHealth), copied in before each render.
+  void SetLedgerHealth(bool failed, uint64_t storage_failures, uint64_t recoveries) {
+    ledger_failed_.store(failed, std::memory_order_relaxed);
+    ledger_storage_failures_.store(storage_failures, std::memory_order_relaxed);
+    ledger_recoveries_.store(recoveries, std::memory_order_relaxed);
+  }
   void RecordPolicyReload(bool ok) {
     (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
   }
@@ -54,6 +60,8 @@ class Metrics {
   std::atomic<uint64_t> decisions_allow_{0}, decisions_deny_{0};
   std::atomic<uint64_t> responses_2xx_{0}, responses_4xx_{0}, responses_5xx_{0};
   std::atomic<uint64_t> ledger_failures_{0};
+  std::atomic<bool> ledger_failed_{false};
+  std::atomic<uint64_t> ledger_storage_failures_{0}, ledger_recoveries_{0};
   std::atomic<uint64_t> reloads_ok_{0}, reloads_failed_{0};
   Histogram<14> request_latency_{{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                   0.025, 0.05, 0.1, 0.25, 0.5, 1.0}};

@@ -47,6 +47,10 @@ bool ParseListen(std::string_view listen, std::string* host, uint16_t* port) {
 
 namespace {
 
+// The exit status after SIGTERM/SIGINT when the ledger was failed (a storage error it could
+// not recover from by shutdown): EX_TEMPFAIL from sysexits.h. Nothing acknowledged is lost.
+constexpr int kExitLedgerFailed = 75;
+
 // 127.0.0.0/8 or ::1. A name ("localhost") is not resolved here: the server refuses it.
 bool IsLoopbackHost(const std::string& host) {
   boost::system::error_code ec;
@@ -438,6 +442,13 @@ int RunDaemon(const DaemonOptions& options) {
   if (playground) playground->Close();
   server->Stop();
   if (!closed.ok()) {
+    if (ledger->Health().failed) {
+      // Documented (spec/http-api.md): the storage was still failing at shutdown.
+      LogError("the ledger was still failed at shutdown: {}; every acknowledged entry is in "
+               "its log and the next start recovers it (exit {})",
+               closed.ToString(), kExitLedgerFailed);
+      return kExitLedgerFailed;
+    }
     LogError("closing the ledger failed: {}", closed.ToString());
     return 1;
   }

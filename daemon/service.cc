@@ -121,7 +121,12 @@ bool DecisionService::ready(std::string* why) const {
     *why = "no policies loaded";
     return false;
   }
-  if (!ledger_writable_.load()) {
+  ledger::LedgerHealth health = ledger_->Health();
+  if (health.failed) {
+    *why = "ledger not writable: " + health.error;
+    return false;
+  }
+  if (!ledger_writable_.load() && health.recoveries <= recoveries_at_failure_.load()) {
     std::lock_guard lock(ledger_error_mutex_);
     *why = "ledger not writable: " + ledger_error_;
     return false;
@@ -136,6 +141,7 @@ void DecisionService::NoteLedgerResult(const Status& status, double seconds) {
     return;
   }
   metrics_->RecordLedgerFailure();
+  recoveries_at_failure_.store(ledger_->Health().recoveries);
   {
     std::lock_guard lock(ledger_error_mutex_);
     ledger_error_ = status.ToString();
@@ -684,10 +690,16 @@ void DecisionService::HandleHealth(HttpRequest&, Reply reply, const Principal&) 
   if (!ok) res["reason"] = why;
   if (auto state = policy()) res["bundle"] = state->engine.digest();
   res["ledger_size"] = ledger_->Size();
+  ledger::LedgerHealth ledger_health = ledger_->Health();
+  res["ledger"] = ledger_health.failed ? "failed" : "ok";
+  if (ledger_health.failed) res["ledger_error"] = ledger_health.error;
+  res["ledger_recoveries"] = ledger_health.recoveries;
   reply(JsonResponse(ok ? 200 : 503, res));
 }
 
 void DecisionService::HandleMetrics(HttpRequest&, Reply reply, const Principal&) {
+  ledger::LedgerHealth health = ledger_->Health();
+  metrics_->SetLedgerHealth(health.failed, health.write_failures, health.recoveries);
   reply(TextResponse(200, metrics_->RenderPrometheus(), "text/plain; version=0.0.4"));
 }
 

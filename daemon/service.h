@@ -108,6 +108,9 @@ class DecisionService {
   std::mutex activation_mutex_;  // one activation at a time
 
   std::atomic<bool> ledger_writable_{true};
+  // The ledger's recovery count when an append last failed: a later recovery makes the
+  // daemon ready again before the next decision succeeds.
+  std::atomic<uint64_t> recoveries_at_failure_{0};
   std::atomic<bool> draining_{false};
   mutable std::mutex ledger_error_mutex_;
   std::string ledger_error_;

@@ -1,4 +1,6 @@
-// Ledger::Impl: shared by ledger.cc (writer, reads), verify.cc and export.cc.
+// Ledger::Impl: the ledger's internals, shared by ledger.cc (opening, the public methods),
+// writer.cc (group commit), checkpoints.cc (checkpoints, key rotation), reads.cc (reads,
+// proofs), verify.cc and export.cc.
 #pragma once
 
 #include <arbiter/ledger.h>
@@ -35,6 +37,9 @@ class SubtreeRuns {
   std::vector<Run> levels_;  // [level]
   std::string key_;
 };
+
+// The value of `key`, or nullopt when it is absent.
+Result<std::optional<std::string>> GetOptional(const LedgerStorage& s, std::string_view key);
 
 // The hash of subtree (level, index) from the stored value of SubtreeKey(level, index).
 Result<Hash> HashFromSpan(int level, uint64_t index, std::string_view span);
@@ -76,6 +81,9 @@ class Ledger::Impl {
   Result<std::string> MakeCheckpoint();
   Status Close();
 
+  // Faults (faults.cc): any thread.
+  LedgerHealth Health() const;
+
   const LedgerStorage& storage() const { return *storage_; }
   const std::string& origin() const { return origin_; }
   bool read_only() const { return read_only_; }
@@ -91,13 +99,29 @@ class Ledger::Impl {
   Status WriteCheckpoint(bool sync, std::string* note);
   bool CheckpointDueByTime(Clock::time_point now) const;
 
+  // Faults (faults.cc; spec/ledger-format.md, "Faults"). All need commit_mu_.
+  // Loads the writer state (size, frontier, last hash and time, latest checkpoint, cached
+  // upper levels) from storage and publishes it: at open, and after a recovery, when a
+  // batch whose write failed may or may not be in the store.
+  Status LoadWriterState();
+  // A storage write or sync failed: the ledger turns failed (sticky) until Recover succeeds.
+  void EnterFailed(const Status& cause);
+  // The error every write gets while failed (ok when healthy).
+  const Status& failure() const { return failure_; }
+  // Reopens the storage and reloads the writer state; on success the ledger is healthy.
+  Status Recover();
+  // Whether a failed ledger should try to recover now.
+  bool RecoveryDue(Clock::time_point now) const {
+    return !failure_.ok() && now >= next_recovery_time_;
+  }
+
   // Set by Init before the writer thread starts, then never written: read without a lock.
   std::shared_ptr<LedgerStorage> storage_;  // thread-safe itself
   LedgerOptions options_;
   bool read_only_ = true;
   std::string origin_;
 
-  // commit_mu_ guards the writer state: every member from key_ to scratch_key_. The writer
+  // commit_mu_ guards the writer state: every member from key_ to next_recovery_time_. The writer
   // thread, RotateKey, MakeCheckpoint and Close take it; CommitGroup, AddCheckpoint,
   // WriteCheckpoint and CheckpointDueByTime expect it held. Readers never take it: what they
   // need is published through the atomics and cache_mu_.
@@ -116,10 +140,18 @@ class Ledger::Impl {
   std::vector<MerkleFrontier::Node> nodes_;
   std::string raw_;
   std::string scratch_key_;
+  // Failed state: not ok after a storage error, until a recovery succeeds.
+  Status failure_;
+  Clock::time_point next_recovery_time_;
 
   // Published by the writer (release) for lock-free reads (acquire).
   std::atomic<uint64_t> committed_size_{0};
   std::atomic<uint64_t> latest_checkpoint_{0};
+
+  // health_mu_ guards health_ (a copy of the failed state for Health; the writer updates it
+  // under commit_mu_, then this).
+  mutable std::mutex health_mu_;
+  LedgerHealth health_;
 
   // cache_mu_ guards upper_levels_: the writer adds to it (exclusive), proofs read it (shared).
   mutable std::shared_mutex cache_mu_;

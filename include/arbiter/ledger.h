@@ -256,6 +256,11 @@ class LedgerStorage {
   // The same for a list of ops (tests and one-off writes).
   Status Write(const std::vector<Op>& ops, bool sync);
   virtual Status SyncWal() = 0;
+  // Called by the ledger's writer after a failed Write or SyncWal, and again until it
+  // succeeds: makes the store usable again, holding what was written before the failure
+  // (a batch whose Write failed is either wholly there or not at all) and durable. Reads
+  // meanwhile may fail or wait. The default does nothing (stores that keep no log).
+  virtual Status Reopen() { return Status::Ok(); }
   // NotFound when absent.
   virtual Status Get(std::string_view key, std::string* value) const = 0;
   // Several Gets at once (one status per key); stores may batch them.
@@ -299,6 +304,19 @@ struct LedgerOptions {
   bool create_if_missing = true;
   // Open for reading only (audit commands): no key needed, appends fail.
   bool read_only = false;
+  // After a storage error the ledger refuses writes and tries to recover (reopen the store)
+  // every this many milliseconds (spec/ledger-format.md, "Faults").
+  uint64_t recovery_interval_ms = 1000;
+};
+
+// Whether the ledger can be written (spec/ledger-format.md, "Faults").
+struct LedgerHealth {
+  // False after a storage error (disk full, I/O error, failed sync) until a recovery
+  // succeeds; every append, checkpoint and rotation fails meanwhile with `error`.
+  bool failed = false;
+  std::string error;            // the storage error that failed it, while failed
+  uint64_t write_failures = 0;  // storage errors since open
+  uint64_t recoveries = 0;      // recoveries since open
 };
 
 struct VerifyOptions {
@@ -370,6 +388,10 @@ class Ledger {
   Result<std::string> MakeCheckpoint();
   // Flushes pending appends, writes a final checkpoint, stops the writer. Idempotent.
   Status Close();
+
+  // Failed or not, and why; counts of failures and recoveries. Any thread, never blocks on
+  // the writer.
+  LedgerHealth Health() const;
 
   // Committed entries.
   uint64_t Size() const;

@@ -458,6 +458,11 @@ TEST_CASE("fail closed: an unwritable ledger answers deny with the reason and tu
   auto metrics = client.Get("/metrics");
   CHECK(metrics.status == 200);
   CHECK(metrics.body.find("arbiter_errors_total{kind=\"ledger\"} 0") == std::string::npos);
+  CHECK(metrics.body.find("arbiter_ledger_failed 1") != std::string::npos);
+  CHECK(json::parse(health.body)["ledger"] == "failed");
+  // The storage still fails at shutdown: a clean exit with the documented status (it used
+  // to abort in RocksDB, exit 134).
+  CHECK(d.process->Stop(SIGTERM) == 75);
 }
 
 TEST_CASE("health and metrics") {
