@@ -188,6 +188,7 @@ bool DecisionService::DecideParsed(const PolicyState& state, const Request& requ
   }
   recorder::DecisionRecordOptions record_options;
   record_options.principal = principal;
+  record_options.privacy = options_.record_privacy.get();
   auto built = recorder::MakeDecisionRecord(decision, request_text, record_options);
   if (!built.ok()) {
     *error = built.status().message();
