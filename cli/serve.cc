@@ -101,6 +101,8 @@ std::function<int()> SetupServe(CLI::App& parent) {
   cmd->add_option("--record-mask", o->record_masks,
                   "With requests=full: a JSON pointer (RFC 6901) whose value is recorded as a "
                   "keyed digest, e.g. /subject/properties/email; may repeat");
+  cmd->add_option("--record-mask-file", o->record_mask_file,
+                  "A file of JSON pointers to mask, one per line ('#' comments)");
   cmd->add_option("--record-private", o->record_private_dir,
                   "The ledger's private store of salts and data keys (default: "
                   "<ledger>.private, mode 0700)");

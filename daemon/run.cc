@@ -191,6 +191,15 @@ int RunDaemon(const DaemonOptions& options) {
     LogError("--record: {}", record_mode.status().message());
     return 1;
   }
+  std::vector<std::string> record_masks = options.record_masks;
+  if (!options.record_mask_file.empty()) {
+    auto listed = recorder::ReadMaskFile(options.record_mask_file);
+    if (!listed.ok()) {
+      LogError("--record-mask-file: {}", listed.status().message());
+      return 1;
+    }
+    record_masks.insert(record_masks.end(), listed->begin(), listed->end());
+  }
   std::string admin_token;
   if (!options.admin_token_file.empty()) {
     auto token = ReadToken(options.admin_token_file);
@@ -257,7 +266,7 @@ int RunDaemon(const DaemonOptions& options) {
   Metrics metrics;
   ServiceOptions service_options;
   service_options.policy_files = options.policy_files;
-  if (*record_mode != recorder::RequestMode::kFull || !options.record_masks.empty()) {
+  if (*record_mode != recorder::RequestMode::kFull || !record_masks.empty()) {
     // Salts, the mask key and data keys live outside the ledger (spec/ledger-format.md,
     // "Record modes and erasure"); full mode without masks never opens the store.
     std::string dir = options.record_private_dir.empty()
@@ -270,7 +279,7 @@ int RunDaemon(const DaemonOptions& options) {
       return 1;
     }
     auto privacy = recorder::RequestPrivacy::Make(
-        *record_mode, options.record_masks,
+        *record_mode, record_masks,
         std::shared_ptr<ledger::PrivacyStore>(std::move(store).value()));
     if (!privacy.ok()) {
       LogError("{}", privacy.status().message());
@@ -279,7 +288,7 @@ int RunDaemon(const DaemonOptions& options) {
     }
     service_options.record_privacy = std::move(privacy).value();
     LogInfo("recording requests={} ({} masked paths), private store {}",
-            recorder::RequestModeName(*record_mode), options.record_masks.size(), dir);
+            recorder::RequestModeName(*record_mode), record_masks.size(), dir);
   }
   DecisionService service(service_options, ledger.get(), &metrics);
 

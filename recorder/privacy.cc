@@ -1,6 +1,7 @@
 #include "recorder/privacy.h"
 
 #include <algorithm>
+#include <fstream>
 
 #include "common/canonical_json.h"
 #include "common/encoding.h"
@@ -118,6 +119,20 @@ Result<RequestMode> ParseRequestMode(std::string_view text) {
   if (text == "encrypted") return RequestMode::kEncrypted;
   return Status::InvalidArgument("record mode must be requests=full, requests=digest or "
                                  "requests=encrypted, not '" + std::string(text) + "'");
+}
+
+Result<std::vector<std::string>> ReadMaskFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot read the mask file " + path);
+  std::vector<std::string> paths;
+  for (std::string line; std::getline(in, line);) {
+    size_t begin = line.find_first_not_of(" \t\r");
+    if (begin == std::string::npos || line[begin] == '#') continue;
+    size_t end = line.find_last_not_of(" \t\r");
+    paths.push_back(line.substr(begin, end - begin + 1));
+  }
+  if (in.bad()) return Status::IOError("error reading the mask file " + path);
+  return paths;
 }
 
 Result<std::unique_ptr<RequestPrivacy>> RequestPrivacy::Make(

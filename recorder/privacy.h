@@ -28,6 +28,10 @@ std::string_view RequestModeName(RequestMode mode);
 // "full" | "digest" | "encrypted", also written "requests=<mode>" (the --record flag).
 Result<RequestMode> ParseRequestMode(std::string_view text);
 
+// A mask list file: one JSON pointer per line; blank lines and lines starting with '#' are
+// skipped, surrounding spaces trimmed (a pointer cannot start or end with a space then).
+Result<std::vector<std::string>> ReadMaskFile(const std::string& path);
+
 class RequestPrivacy {
  public:
   // `mask_paths` are RFC 6901 JSON pointers (non-empty, starting with '/'); only with kFull.

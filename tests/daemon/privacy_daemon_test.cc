@@ -97,9 +97,10 @@ TEST_CASE("serve --record requests=encrypted: sealed requests, audit erase, veri
 
 TEST_CASE("serve --record-mask and requests=digest write what the spec says") {
   TempDir masked_dir("privacy-mask");
+  std::ofstream(masked_dir.path / "masks") << "# absent from these requests\n/context/missing\n";
   auto masked = RecordWith(masked_dir,
-                           {"--record-mask", "/subject/properties/email", "--record-mask",
-                            "/context/missing"},
+                           {"--record-mask", "/subject/properties/email", "--record-mask-file",
+                            (masked_dir.path / "masks").string()},
                            {"alice", "bob"});
   REQUIRE(masked.size() == 2);
   CHECK(masked[0]["payload"]["request"]["subject"]["id"] == "alice");
@@ -125,7 +126,8 @@ TEST_CASE("serve refuses a bad record mode and masks outside full mode") {
   for (std::vector<std::string> flags :
        {std::vector<std::string>{"--record", "requests=secret"},
         std::vector<std::string>{"--record", "requests=digest", "--record-mask", "/subject"},
-        std::vector<std::string>{"--record-mask", "subject/id"}}) {
+        std::vector<std::string>{"--record-mask", "subject/id"},
+        std::vector<std::string>{"--record-mask-file", "/nonexistent/masks"}}) {
     TempDir dir("privacy-bad");
     std::vector<std::string> args = {"--policies", kTestdata + "/v1", "--ledger",
                                      (dir.path / "ledger").string()};

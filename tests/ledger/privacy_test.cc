@@ -189,6 +189,18 @@ TEST_CASE("privacy: masking hides the named values as keyed digests and keeps th
   CHECK((*ledger)->Verify(TrustedOptions()).ok);
 }
 
+TEST_CASE("privacy: a mask file lists one pointer per line") {
+  TempDir scratch("privacy-masks");
+  std::filesystem::create_directories(scratch.path);
+  auto file = scratch.path / "masks";
+  std::ofstream(file) << "# personal data\n/subject/properties/email\n\n  /context/prompt \r\n";
+  auto paths = recorder::ReadMaskFile(file.string());
+  REQUIRE(paths.ok());
+  CHECK(*paths == std::vector<std::string>{"/subject/properties/email", "/context/prompt"});
+  CHECK(recorder::ReadMaskFile((scratch.path / "missing").string()).status().code() ==
+        StatusCode::kNotFound);
+}
+
 TEST_CASE("privacy: bad mask paths and masks outside full mode are refused") {
   auto store = std::shared_ptr<PrivacyStore>(PrivacyStore::InMemory());
   CHECK_FALSE(RequestPrivacy::Make(RequestMode::kFull, {"subject/id"}, store).ok());
@@ -239,6 +251,20 @@ TEST_CASE("privacy: encrypted requests read back with the key; erasure makes the
   CHECK(second->ToJson()["payload"]["request_encrypted"]["key_id"] == sealed_json["key_id"]);
   CHECK(bobs->ToJson()["payload"]["request_encrypted"]["key_id"] != sealed_json["key_id"]);
 
+  // The data key is in the private store only: no entry holds it, in bytes or hex.
+  auto key_id = HexDecode(sealed_json["key_id"].get<std::string>());
+  REQUIRE(key_id);
+  KeyId id;
+  std::copy(key_id->begin(), key_id->end(), id.begin());
+  auto data_key = store->DataKeyById(id);
+  REQUIRE(data_key.ok());
+  for (uint64_t seq = 0; seq < l.Size(); ++seq) {
+    auto e = l.Get(seq);
+    CHECK(e->raw.find(std::string(data_key->view())) == std::string::npos);
+    CHECK(e->raw.find(HexEncode(AsBytes(data_key->view()))) == std::string::npos);
+    CHECK(e->raw.find(Base64Encode(AsBytes(data_key->view()))) == std::string::npos);
+  }
+
   auto erased = recorder::EraseSubject(l, *store, "User", "alice", "data subject request");
   INFO(erased.status().ToString());
   REQUIRE(erased.ok());
@@ -252,6 +278,9 @@ TEST_CASE("privacy: encrypted requests read back with the key; erasure makes the
   CHECK(payload["key_id"] == erased->key_id);
   CHECK(payload["reason"] == "data subject request");
   CHECK(payload["subject"] == recorder::SubjectDigest(*store, "User", "alice"));
+  // Keyed: not a hash anyone could compute from a guessed id.
+  CHECK(payload["subject"] != "hmac-sha256:" + HexEncode(Sha256Of(R"({"id":"alice","type":"User"})")));
+  CHECK(payload["subject"] != recorder::SubjectDigest(*PrivacyStore::InMemory(), "User", "alice"));
   CHECK(entry->raw.find("alice") == std::string::npos);
 
   for (uint64_t seq : alice) {
