@@ -5,6 +5,8 @@
 
 #include <sstream>
 
+#include "common/encoding.h"
+#include "common/sha256.h"
 #include "tests/daemon/daemon_process.h"
 #include "tests/daemon/http_client.h"
 
@@ -19,6 +21,8 @@ namespace {
 
 const std::string kTestdata = ARBITER_SOURCE_DIR "/tests/daemon/testdata";
 const std::string kArbiter = ARBITER_BINARY_DIR "/arbiter";
+const std::string kDeciderToken = "test-decider-token-0123456789abcdef";
+const std::string kAuditorToken = "test-auditor-token-0123456789abcdef";
 
 std::string Eval(const std::string& subject, const std::string& email) {
   return json({{"subject", {{"type", "User"}, {"id", subject}, {"properties", {{"email", email}}}}},
@@ -93,6 +97,42 @@ TEST_CASE("serve --record requests=encrypted: sealed requests, audit erase, veri
                   &out);
   INFO(out);
   CHECK(rc == 0);
+}
+
+TEST_CASE("serve --record requests=encrypted: the entries endpoint opens requests for auditors only") {
+  TempDir dir("privacy-endpoint");
+  auto principal = [](const std::string& name, const std::string& role, const std::string& token) {
+    return json{{"name", name},
+                {"roles", {role}},
+                {"token_sha256", arbiter::HexEncode(arbiter::Sha256Of(token))}};
+  };
+  std::ofstream(dir.path / "auth.json")
+      << json{{"principals", {principal("decider", "decide", kDeciderToken),
+                              principal("auditor", "audit", kAuditorToken)}}}
+             .dump();
+  DaemonProcess daemon(dir.path, {"--policies", kTestdata + "/v1", "--data",
+                                  kTestdata + "/entities.json", "--ledger",
+                                  (dir.path / "ledger").string(), "--auth-file",
+                                  (dir.path / "auth.json").string(), "--record",
+                                  "requests=encrypted"});
+  INFO(daemon.log());
+  REQUIRE(daemon.running());
+  HttpClient client(daemon.port());
+  auto decided = client.Post("/access/v1/evaluation", Eval("alice", "alice@example.com"),
+                             {{"Authorization", "Bearer " + kDeciderToken}});
+  REQUIRE(decided.status == 200);
+  uint64_t seq = json::parse(decided.body)["context"]["receipt"]["seq"].get<uint64_t>();
+  auto shown = client.Get("/v1/ledger/entries/" + std::to_string(seq),
+                          {{"Authorization", "Bearer " + kAuditorToken}});
+  INFO(shown.body);
+  REQUIRE(shown.status == 200);
+  json entry = json::parse(shown.body);
+  CHECK(entry["payload"].contains("request_encrypted"));
+  CHECK(entry["private"]["request"] == json::parse(Eval("alice", "alice@example.com")));
+  CHECK(client.Get("/v1/ledger/entries/" + std::to_string(seq),
+                   {{"Authorization", "Bearer " + kDeciderToken}})
+            .status == 403);
+  CHECK(daemon.Stop() == 0);
 }
 
 TEST_CASE("serve --record-mask and requests=digest write what the spec says") {
