@@ -189,6 +189,30 @@ TEST_CASE("privacy: masking hides the named values as keyed digests and keeps th
   CHECK((*ledger)->Verify(TrustedOptions()).ok);
 }
 
+TEST_CASE("privacy: mask pointers follow RFC 6901 and are applied once each, in sorted order") {
+  Engine engine = Compile();
+  auto store = std::shared_ptr<PrivacyStore>(PrivacyStore::InMemory());
+  auto masked = Privacy(RequestMode::kFull, store,
+                        {"/context/a~1b", "/context/list/1", "/context/list/1", "/context/~0t",
+                         "/context/list/x"});
+  std::string request = R"({"subject":{"type":"User","id":"alice"},"action":{"name":"read"},)"
+                        R"("resource":{"type":"Doc","id":"d1"},)"
+                        R"("context":{"a/b":"slash","~t":"tilde","list":["keep","hide"]}})";
+  auto p = Payload(Recorded(engine, request, masked.get()));
+  const auto& context = p["request"]["context"];
+  CHECK(context["a/b"].contains("masked"));
+  CHECK(context["~t"].contains("masked"));
+  CHECK(context["list"][0] == "keep");
+  CHECK(context["list"][1].contains("masked"));
+  CHECK(p["request_masked"] == nlohmann::json::array({"/context/a~1b", "/context/list/1", "/context/~0t"}));
+  // A masked value's digest is its canonical JSON's: the same for the same value anywhere.
+  auto again = Privacy(RequestMode::kFull, store, {"/context/other"});
+  std::string other = R"({"subject":{"type":"User","id":"alice"},"action":{"name":"read"},)"
+                      R"("resource":{"type":"Doc","id":"d1"},"context":{"other":"hide"}})";
+  CHECK(Payload(Recorded(engine, other, again.get()))["request"]["context"]["other"] ==
+        context["list"][1]);
+}
+
 TEST_CASE("privacy: a mask file lists one pointer per line") {
   TempDir scratch("privacy-masks");
   std::filesystem::create_directories(scratch.path);
