@@ -95,6 +95,19 @@ std::function<int()> SetupServe(CLI::App& parent) {
                 "Accepted for compatibility: the playground is off unless --playground");
   cmd->add_option("--playground-dir", o->playground_dir, "Folder of the playground page");
   cmd->add_option("--stdlib-dir", o->stdlib_dir, "Policy packs offered as playground examples");
+  cmd->add_option("--record", o->record_requests,
+                  "How decision requests are recorded: requests=full (default), "
+                  "requests=digest (a salted commitment) or requests=encrypted (under a "
+                  "per-subject key that `audit erase` deletes)")
+      ->capture_default_str();
+  cmd->add_option("--record-mask", o->record_masks,
+                  "With requests=full: a JSON pointer (RFC 6901) whose value is recorded as a "
+                  "keyed digest, e.g. /subject/properties/email; may repeat");
+  cmd->add_option("--record-mask-file", o->record_mask_file,
+                  "A file of JSON pointers to mask, one per line ('#' comments)");
+  cmd->add_option("--record-private", o->record_private_dir,
+                  "The ledger's private store of salts and data keys (default: "
+                  "<ledger>.private, mode 0700)");
   cmd->add_option("--port-file", o->port_file, "Write HOST:PORT here once listening");
   return [o, cmd, config] {
     if (!config->empty()) {

@@ -23,6 +23,7 @@
 #include "daemon/playground.h"
 #include "daemon/router.h"
 #include "daemon/service.h"
+#include "recorder/privacy.h"
 
 namespace arbiter::daemon {
 
@@ -254,6 +255,20 @@ int RunDaemon(const DaemonOptions& options) {
     LogError("{}", durability.status().message());
     return 1;
   }
+  auto record_mode = recorder::ParseRequestMode(options.record_requests);
+  if (!record_mode.ok()) {
+    LogError("--record: {}", record_mode.status().message());
+    return 1;
+  }
+  std::vector<std::string> record_masks = options.record_masks;
+  if (!options.record_mask_file.empty()) {
+    auto listed = recorder::ReadMaskFile(options.record_mask_file);
+    if (!listed.ok()) {
+      LogError("--record-mask-file: {}", listed.status().message());
+      return 1;
+    }
+    record_masks.insert(record_masks.end(), listed->begin(), listed->end());
+  }
   std::string admin_token;
   if (!options.admin_token_file.empty()) {
     auto token = ReadToken(options.admin_token_file);
@@ -329,6 +344,30 @@ int RunDaemon(const DaemonOptions& options) {
   Metrics metrics;
   ServiceOptions service_options;
   service_options.policy_files = options.policy_files;
+  if (*record_mode != recorder::RequestMode::kFull || !record_masks.empty()) {
+    // Salts, the mask key and data keys live outside the ledger (spec/ledger-format.md,
+    // "Record modes and erasure"); full mode without masks never opens the store.
+    std::string dir = options.record_private_dir.empty()
+                          ? ledger::PrivacyStore::DefaultDir(options.ledger_dir)
+                          : options.record_private_dir;
+    auto store = ledger::PrivacyStore::Open(dir, false);
+    if (!store.ok()) {
+      LogError("cannot open the ledger's private store: {}", store.status().message());
+      (void)ledger->Close();
+      return 1;
+    }
+    auto privacy = recorder::RequestPrivacy::Make(
+        *record_mode, record_masks,
+        std::shared_ptr<ledger::PrivacyStore>(std::move(store).value()));
+    if (!privacy.ok()) {
+      LogError("{}", privacy.status().message());
+      (void)ledger->Close();
+      return 1;
+    }
+    service_options.record_privacy = std::move(privacy).value();
+    LogInfo("recording requests={} ({} masked paths), private store {}",
+            recorder::RequestModeName(*record_mode), record_masks.size(), dir);
+  }
   DecisionService service(service_options, ledger.get(), &metrics);
 
   PolicyLoad load = LoadPolicyFiles(options.policy_files);

@@ -38,6 +38,12 @@ struct DaemonOptions {
   bool playground = false;
   std::string playground_dir;     // empty: the source tree's playground/
   std::string stdlib_dir;         // empty: the source tree's stdlib-policies/
+  // How requests are recorded (spec/ledger-format.md, "Record modes and erasure"):
+  // "full", "digest" or "encrypted" (also "requests=<mode>", as the --record flag reads).
+  std::string record_requests = "full";
+  std::vector<std::string> record_masks;  // JSON pointers masked in full mode
+  std::string record_mask_file;           // more of them, one per line
+  std::string record_private_dir;         // empty: "<ledger_dir>.private"
   // Written with "host:port\n" once listening (tests use --listen 127.0.0.1:0 and read it).
   std::string port_file;
 };

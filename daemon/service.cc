@@ -4,10 +4,12 @@
 #include <arbiter/request.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/encoding.h"
 #include "common/json_string.h"
+#include "recorder/privacy.h"
 #include "recorder/recorder.h"
 #include "daemon/authzen.h"
 #include "daemon/json_input.h"
@@ -200,6 +202,7 @@ bool DecisionService::DecideParsed(const PolicyState& state, const Request& requ
   }
   recorder::DecisionRecordOptions record_options;
   record_options.principal = principal;
+  record_options.privacy = options_.record_privacy.get();
   auto built = recorder::MakeDecisionRecord(decision, request_text, record_options);
   if (!built.ok()) {
     *error = built.status().message();
@@ -555,7 +558,7 @@ void DecisionService::HandleConsistency(HttpRequest& req, Reply reply, const Pri
   reply(TextResponse(200, std::move(proof).value()));
 }
 
-void DecisionService::HandleEntry(HttpRequest& req, Reply reply, const Principal&) {
+void DecisionService::HandleEntry(HttpRequest& req, Reply reply, const Principal& principal) {
   std::string_view path = TargetPath(Sv(req.target()));
   std::string_view tail = path.substr(path.rfind('/') + 1);
   if (tail.empty() || tail.find_first_not_of("0123456789") != std::string_view::npos ||
@@ -568,7 +571,18 @@ void DecisionService::HandleEntry(HttpRequest& req, Reply reply, const Principal
     return reply(ErrorResponse(entry.status().code() == StatusCode::kNotFound ? 404 : 503,
                                "not_found", entry.status().message()));
   }
-  reply(JsonResponse(200, entry->ToJson()));
+  nlohmann::json shown = entry->ToJson();
+  // With a record mode, an auditor also gets what the private store says: the opened
+  // request (or that it was erased), or a digest entry's salt.
+  if (options_.record_privacy != nullptr &&
+      std::find(principal.roles.begin(), principal.roles.end(), "audit") != principal.roles.end()) {
+    auto revealed = recorder::RevealEntry(*entry, options_.record_privacy->store());
+    if (!revealed.ok()) {
+      return reply(ErrorResponse(500, "private_store", revealed.status().message()));
+    }
+    if (!revealed->is_null()) shown["private"] = std::move(revealed).value();
+  }
+  reply(JsonResponse(200, shown));
 }
 
 void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply,

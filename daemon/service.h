@@ -19,11 +19,17 @@
 #include "daemon/policy_state.h"
 #include "daemon/router.h"
 
+namespace arbiter::recorder {
+class RequestPrivacy;
+}
+
 namespace arbiter::daemon {
 
 struct ServiceOptions {
   PolicyFiles policy_files;          // what SIGHUP reloads
   std::string public_base_url;       // "http://127.0.0.1:8181", for the AuthZEN metadata
+  // How decision requests are recorded; null: in full (the fast path).
+  std::shared_ptr<const recorder::RequestPrivacy> record_privacy;
 };
 
 class DecisionService {

@@ -7,6 +7,7 @@
 #include "common/json_string.h"
 #include "common/sha256.h"
 #include "common/utf8.h"
+#include "recorder/privacy.h"
 
 namespace arbiter::recorder {
 
@@ -15,14 +16,15 @@ namespace {
 // The reference construction, through nlohmann: used for what the fast path leaves alone
 // (non-integer numbers, repeated keys, text that is not UTF-8) and to report bad input.
 Result<ledger::Record> MakeDecisionRecordSlow(const Decision& decision, std::string_view request_json,
-                                              const DecisionRecordOptions& options) {
+                                              const DecisionRecordOptions& options,
+                                              const std::string& id, bool fresh) {
   nlohmann::json request = nlohmann::json::parse(request_json, nullptr, false);
   if (request.is_discarded()) return Status::InvalidArgument("the request to record is not valid JSON");
   // The eval JSON is the one description of a decision; record exactly that.
   nlohmann::json eval = nlohmann::json::parse(decision.ToJson(), nullptr, false);
   if (eval.is_discarded()) return Status::Internal("decision JSON does not parse");
   ledger::DecisionRecord record;
-  record.decision_id = options.decision_id;
+  record.decision_id = id;
   record.request = std::move(request);
   record.request_digest_only = options.request_digest_only;
   record.decision = decision.allow ? "allow" : "deny";
@@ -31,7 +33,17 @@ Result<ledger::Record> MakeDecisionRecordSlow(const Decision& decision, std::str
   record.errors = eval.value("errors", nlohmann::json::array());
   record.bundle_digest = std::string(decision.bundle);
   record.principal = std::string(options.principal);
-  return record.ToRecord();
+  ARBITER_ASSIGN_OR_RETURN(ledger::Record built, record.ToRecord());
+  built.fresh_decision_id = fresh;
+  if (options.privacy == nullptr || options.request_digest_only) return built;
+  // The request members come last (sorted after "reasons"): swap them for the mode's.
+  ARBITER_ASSIGN_OR_RETURN(std::string canonical, ledger::CanonicalJson(record.request));
+  const std::string tail = ",\"request\":" + canonical + "}";
+  if (!built.payload.ends_with(tail)) return Status::Internal("decision payload does not end with its request");
+  built.payload.resize(built.payload.size() - tail.size());
+  ARBITER_RETURN_IF_ERROR(options.privacy->AppendRequestMembers(canonical, id, &built.payload));
+  built.payload.push_back('}');
+  return built;
 }
 
 // Appends `s` as a canonical string; false when it is not valid UTF-8 (nlohmann refuses it).
@@ -99,6 +111,10 @@ bool WriteCanonicalDecision(const Decision& decision, std::string_view request_j
   if (CanonicalizeJson(request_json, &canonical) != CanonicalJsonResult::kOk) return false;
   if (options.request_digest_only) {
     *out += ",\"request_digest\":\"sha256:" + HexEncode(Sha256Of(canonical)) + "\"}";
+  } else if (options.privacy != nullptr) {
+    // Any failure here (no subject, the private store) is reported by the slow path.
+    if (!options.privacy->AppendRequestMembers(canonical, id, out).ok()) return false;
+    out->push_back('}');
   } else {
     *out += ",\"request\":";
     *out += canonical;
@@ -117,7 +133,7 @@ Result<ledger::Record> MakeDecisionRecord(const Decision& decision, std::string_
   record.decision_id = fresh ? ledger::NewDecisionId() : options.decision_id;
   if (!WriteCanonicalDecision(decision, request_json, options, record.decision_id,
                               &record.payload)) {
-    return MakeDecisionRecordSlow(decision, request_json, options);
+    return MakeDecisionRecordSlow(decision, request_json, options, record.decision_id, fresh);
   }
   record.fresh_decision_id = fresh;
   return record;

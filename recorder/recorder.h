@@ -11,12 +11,17 @@
 
 namespace arbiter::recorder {
 
+class RequestPrivacy;  // recorder/privacy.h
+
 struct DecisionRecordOptions {
   std::string decision_id;           // empty: the ledger's record assigns a random id
   bool request_digest_only = false;  // record the request's digest instead of the request
   // Who asked (the daemon's authenticated principal, spec/ledger-format.md); empty: the
   // record has no "principal" member. Must outlive the call.
   std::string_view principal;
+  // How the request is recorded (spec/ledger-format.md, "Record modes and erasure"); null:
+  // in full, on the fast path. Must outlive the call.
+  const RequestPrivacy* privacy = nullptr;
 };
 
 // `request_json` is the request as received (AuthZEN JSON). The record holds the decision
