@@ -57,7 +57,7 @@ struct Service {
     PolicyLoad load = LoadPolicyFiles(files);
     INFO(load.error.status.ToString() << load.error.formatted);
     REQUIRE(load.state);
-    service = std::make_unique<DecisionService>(ServiceOptions{files, ""}, ledger.get(),
+    service = std::make_unique<DecisionService>(ServiceOptions{files, "", nullptr}, ledger.get(),
                                                 &metrics);
     REQUIRE(service->Activate(std::move(load.state), "test").ok());
     // As `arbiter serve` on loopback without an auth file: anyone may decide.
