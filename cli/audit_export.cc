@@ -24,7 +24,8 @@ std::function<int()> SetupExport(CLI::App& parent) {
   cmd->add_option("--ledger", flags->ledger, "Ledger directory")->required();
   cmd->add_option("--from", flags->from, "First entry: a seq or a UTC time (2026-11-26T10:00:00Z)");
   cmd->add_option("--to", flags->to, "Last entry (inclusive): a seq or a UTC time (prefix)");
-  cmd->add_option("--kind", flags->kind, "Only entries of this kind (decision, evidence, policy, key, start)");
+  cmd->add_option("--kind", flags->kind,
+                  "Only entries of this kind (decision, evidence, policy, key, start, erasure)");
   cmd->add_option("--format", flags->format, "jsonl or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}))
       ->capture_default_str();
