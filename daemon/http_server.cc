@@ -10,6 +10,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <mutex>
 #include <random>
 #include <unordered_map>
@@ -49,11 +52,20 @@ bool IsUsableRequestId(std::string_view id) {
 }
 
 // "<16 hex digits, random per process>-<counter in hex>": unique within and across runs
-// without a random draw per request.
+// without a random draw per request. HttpServer::Create draws the prefix, before anything is
+// served: std::random_device may open /dev/urandom (where the CPU has no RDRAND) and throws
+// when no descriptor is left, which on an I/O thread, mid-EMFILE, would end the daemon.
 std::string GenerateRequestId() {
   static const uint64_t prefix = [] {
-    std::random_device device;
-    return (static_cast<uint64_t>(device()) << 32) ^ device();
+    try {
+      std::random_device device;
+      return (static_cast<uint64_t>(device()) << 32) ^ device();
+    } catch (const std::exception&) {
+      // Unique enough for a log correlation id; never a secret.
+      return static_cast<uint64_t>(
+                 std::chrono::steady_clock::now().time_since_epoch().count()) ^
+             (static_cast<uint64_t>(::getpid()) << 40);
+    }
   }();
   static std::atomic<uint64_t> counter{0};
   return fmt::format("{:016x}-{:x}", prefix, counter.fetch_add(1, std::memory_order_relaxed));
@@ -530,6 +542,7 @@ void HttpServer::Impl::OnAccepted(beast::error_code ec, tcp::socket socket) {
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions options,
                                                        Handler handler,
                                                        ResponseObserver observer) {
+  (void)GenerateRequestId();  // draws the process's id prefix now, not mid-EMFILE
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->thread_count_ = std::max(1, options.threads);
   server->io_ = std::make_unique<net::io_context>(server->thread_count_);
