@@ -310,7 +310,9 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
   std::optional<uint64_t> passed_over;  // the first rotation no trusted key signed
   bool following = false;
   std::optional<uint64_t> chain_last;
-  for (const auto& link : chain) {
+  // Non-const: operator[] on a const json with a missing key is undefined behaviour (found by
+  // the ledger fuzz target as a use after free); on this copy it reads a missing member as null.
+  for (auto& link : chain) {
     if (!link.is_object() || !link["seq"].is_number_unsigned() || !link["entry"].is_string()) {
       return fail(chain_last, "a key chain link lacks seq or entry");
     }
