@@ -41,7 +41,13 @@ if "$work/witness" -key "$pub" -saved "$work/saved" -proof "$work/forged-proof" 
 fi
 grep -q "another root" "$work/err" || { cat "$work/err" >&2; exit 1; }
 # A proof whose hashes were changed does not verify either.
-sed '3s/^./A/;3s/^AA/BA/' "$work/proof" >"$work/bad-proof"
+# The first character of the first hash is changed, to A or, where it is A, to B (the old
+# substitution left a line that began with A alone, about one run in 64).
+sed -E '3s/^A/#/;3s/^[^#]/A/;3s/^#/B/' "$work/proof" >"$work/bad-proof"
+if cmp -s "$work/proof" "$work/bad-proof"; then
+  echo "FAIL: the damaged proof is the same as the proof" >&2
+  exit 1
+fi
 if "$work/witness" -key "$pub" -saved "$work/saved" -proof "$work/bad-proof" 2>/dev/null; then
   echo "FAIL: the witness accepted a damaged proof" >&2
   exit 1
