@@ -95,8 +95,14 @@ Status Ledger::Impl::Recover() {
 }
 
 LedgerHealth Ledger::Impl::Health() const {
-  std::lock_guard lock(health_mu_);
-  return health_;
+  LedgerHealth health;
+  {
+    std::lock_guard lock(health_mu_);
+    health = health_;
+  }
+  health.commit_groups = commit_groups_.load(std::memory_order_relaxed);
+  health.committed_appends = committed_appends_.load(std::memory_order_relaxed);
+  return health;
 }
 
 }  // namespace arbiter::ledger

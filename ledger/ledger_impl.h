@@ -147,6 +147,8 @@ class Ledger::Impl {
   // Published by the writer (release) for lock-free reads (acquire).
   std::atomic<uint64_t> committed_size_{0};
   std::atomic<uint64_t> latest_checkpoint_{0};
+  std::atomic<uint64_t> commit_groups_{0};
+  std::atomic<uint64_t> committed_appends_{0};
 
   // health_mu_ guards health_ (a copy of the failed state for Health; the writer updates it
   // under commit_mu_, then this).

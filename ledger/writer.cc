@@ -241,6 +241,10 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
   last_time_ = time;
   CacheNodes(upper_nodes);
   if (options_.durability == Durability::kBatch) unsynced_ = true;
+  if (uint64_t appended = frontier_.size() - saved_frontier.size(); appended > 0) {
+    commit_groups_.fetch_add(1, std::memory_order_relaxed);
+    committed_appends_.fetch_add(appended, std::memory_order_relaxed);
+  }
   committed_size_.store(frontier_.size(), std::memory_order_release);
   latest_checkpoint_.store(last_checkpoint_size_, std::memory_order_release);
 }

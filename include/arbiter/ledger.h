@@ -317,6 +317,10 @@ struct LedgerHealth {
   std::string error;            // the storage error that failed it, while failed
   uint64_t write_failures = 0;  // storage errors since open
   uint64_t recoveries = 0;      // recoveries since open
+  // Group commit since open: storage writes that committed appends (each one WAL sync in
+  // `sync` durability) and the appends they committed; their ratio is the mean group size.
+  uint64_t commit_groups = 0;
+  uint64_t committed_appends = 0;
 };
 
 struct VerifyOptions {

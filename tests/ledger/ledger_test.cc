@@ -195,6 +195,11 @@ TEST_CASE("many threads, blocking and async appends, one consistent ledger") {
   std::set<uint64_t> unique;
   for (const auto& s : seqs) unique.insert(s.begin(), s.end());
   CHECK(unique.size() == kThreads / 2 * kPerThread);
+  // Every append went through some group commit, each group carrying at least one.
+  LedgerHealth health = (*ledger)->Health();
+  CHECK(health.committed_appends == kThreads * kPerThread);
+  CHECK(health.commit_groups >= 1);
+  CHECK(health.commit_groups <= health.committed_appends);
   REQUIRE((*ledger)->Close().ok());
   auto report = (*ledger)->Verify(TrustedOptions());
   INFO(report.Summary());
