@@ -166,6 +166,11 @@ class Ledger::Impl {
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<Pending> queue_;
+  // Group gathering: the writer waits up to kGatherWindow for the queue to reach the size of
+  // the last group (at most kGatherMax) before committing (writer.cc).
+  static constexpr std::chrono::microseconds kGatherWindow{100};
+  static constexpr size_t kGatherMax = 64;
+  size_t gather_target_ = 1;
   bool stopping_ = false;
   bool closed_ = false;
   std::thread writer_;

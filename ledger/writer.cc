@@ -19,7 +19,7 @@ void Ledger::Impl::Enqueue(Pending p) {
     std::lock_guard lock(queue_mu_);
     if (!stopping_ && !read_only_) {
       queue_.push_back(std::move(p));
-      if (queue_.size() == 1) queue_cv_.notify_one();
+      if (queue_.size() == 1 || queue_.size() == gather_target_) queue_cv_.notify_one();
       return;
     }
   }
@@ -48,6 +48,13 @@ void Ledger::Impl::WriterLoop() {
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait_until(lock, deadline, [&] { return !queue_.empty() || stopping_; });
+      // Callers released by the last group tend to append again within microseconds of
+      // each other: wait a moment for them, so they share one sync instead of splitting
+      // into a group of the first to arrive and a group of the rest.
+      if (!stopping_ && !queue_.empty() && queue_.size() < gather_target_) {
+        queue_cv_.wait_for(lock, kGatherWindow,
+                           [&] { return queue_.size() >= gather_target_ || stopping_; });
+      }
       group.swap(queue_);
       stop = stopping_ && group.empty();
     }
@@ -59,6 +66,10 @@ void Ledger::Impl::WriterLoop() {
         CommitGroup(group, &results);
       }
       for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+      {
+        std::lock_guard lock(queue_mu_);
+        gather_target_ = std::min<size_t>(group.size(), kGatherMax);
+      }
       group.clear();
       results.clear();
     }
