@@ -23,6 +23,9 @@ struct Limits {
   uint32_t http_idle_timeout_ms = 30'000;     // keep-alive: next request starts within this
   uint32_t http_write_timeout_ms = 30'000;    // a response is taken by the client within this
   uint32_t http_accept_backoff_ms = 100;      // accept failing (EMFILE...): pause, then retry
+  uint32_t http_evict_after_ms = 1'000;       // connections full or EMFILE: the connection
+                                              //   waiting longest on its client, if this long,
+                                              //   is closed to make room (slowloris)
   uint32_t http_linger_ms = 2'000;            // after an error answer, unread input is
   size_t http_linger_bytes = 16u << 20;       //   dropped this long, at most this much
   uint32_t http_blocking_threads = 2;         // threads for handlers that may block

@@ -37,6 +37,22 @@ class SessionBase {
   virtual ~SessionBase() = default;
   // Runs on any thread: closes the connection if idle, else after its current response.
   virtual void Drain() = 0;
+  // Runs on any thread: closes the connection if it is still waiting for its client.
+  virtual void Evict() = 0;
+  // Since when (steady-clock ns) the connection has been waiting for bytes from its client —
+  // a TLS handshake, a request header, the pause between keep-alive requests, a body, or
+  // input dropped after an error — or 0 while a request is with the handler or its answer
+  // is being written. The accept thread reads it to choose whom to close when full.
+  int64_t WaitingSince() const { return waiting_since_.load(std::memory_order_relaxed); }
+
+ protected:
+  void SetWaiting(bool waiting) {
+    waiting_since_.store(waiting ? std::chrono::steady_clock::now().time_since_epoch().count() : 0,
+                         std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<int64_t> waiting_since_{0};
 };
 
 // A client's X-Request-ID is echoed only if it is short and made of characters that are safe
@@ -156,6 +172,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   void Accept();
   void OnAccepted(beast::error_code ec, tcp::socket socket);
+  // At the connection cap or out of descriptors: closes the connection that has waited
+  // longest for its client, if it has waited at least limits.http_evict_after_ms, so that
+  // clients holding connections open without finishing a request (slowloris) cannot lock
+  // others out. Returns whether one was closed; `youngest_wait` gets how long until the
+  // longest waiter becomes old enough otherwise (or nullopt when none waits).
+  bool EvictLongestWaiting(std::optional<Millis>* youngest_wait);
+  // Resumes a paused accept once, whoever calls first (a session's end or the evict timer).
+  void Resume() {
+    if (paused.load() && paused.exchange(false)) {
+      net::post(accept_io, [self = shared_from_this()] { self->Accept(); });
+    }
+  }
+  uint64_t evictions = 0;      // accept thread only: connections closed to make room
   void Register(SessionBase* raw, std::weak_ptr<SessionBase> weak) {
     std::lock_guard lock(sessions_mutex);
     sessions.emplace(raw, std::move(weak));
@@ -166,9 +195,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       sessions.erase(raw);
     }
     connections.fetch_sub(1);
-    if (paused.load() && paused.exchange(false)) {
-      net::post(accept_io, [self = shared_from_this()] { self->Accept(); });
-    }
+    Resume();
   }
 };
 
@@ -206,6 +233,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   ~Session() override { server_->Unregister(this); }
 
   void Start() {
+    SetWaiting(true);
     server_->Register(this, this->weak_from_this());
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
@@ -225,6 +253,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void Drain() override {
     net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (!self->busy_) self->Close();
+    });
+  }
+
+  void Evict() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (!self->busy_ && self->WaitingSince() != 0) self->Close();
     });
   }
 
@@ -267,6 +301,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void ReadHeader() {
     if (server_->draining.load()) return Close();
+    SetWaiting(true);
     request_id_.clear();
     parser_.emplace();
     parser_->body_limit(limits_.http_body_bytes);
@@ -368,6 +403,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // Drain may have closed the connection after the read completed but before this ran:
     // a request nobody can be answered on is not decided (and so not recorded).
     if (closed_) return;
+    SetWaiting(false);
     Lowest().expires_never();  // the handler may wait on the ledger
     HttpRequest req = parser_->release();
     ++served_;
@@ -399,6 +435,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void Write(HttpResponse res) {
     busy_ = true;
+    SetWaiting(false);
     res.version(11);
     bool keep = keep_alive_ && !server_->draining.load();
     res.keep_alive(keep);
@@ -435,6 +472,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // arrives until the client closes, for at most http_linger_ms and http_linger_bytes.
   static constexpr size_t kFirstRead = 4096;
   void Linger() {
+    SetWaiting(true);
     beast::error_code ignored;
     Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
     Lowest().expires_after(Millis(limits_.http_linger_ms));
@@ -491,6 +529,15 @@ void HttpServer::Impl::Accept() {
     paused.store(true);
     // A session that ended between the check and the store has not seen `paused`: look again.
     if (connections.load() >= options.limits.http_connections || !paused.exchange(false)) {
+      // Make room: the evicted session's end resumes accept. If every waiter is too recent,
+      // look again when the longest one is old enough (a session that ends first resumes).
+      std::optional<Millis> again;
+      if (!EvictLongestWaiting(&again) && again) {
+        backoff.expires_after(*again);
+        backoff.async_wait([self = shared_from_this()](beast::error_code ec) {
+          if (!ec) self->Resume();
+        });
+      }
       return;
     }
   }
@@ -512,6 +559,9 @@ void HttpServer::Impl::OnAccepted(beast::error_code ec, tcp::socket socket) {
                  ec.message(), options.limits.http_accept_backoff_ms);
       accept_failing = true;
     }
+    // Out of descriptors may mean clients holding connections without finishing a request.
+    std::optional<Millis> ignored;
+    EvictLongestWaiting(&ignored);
     backoff.expires_after(Millis(options.limits.http_accept_backoff_ms));
     backoff.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
       if (!wait_ec) self->Accept();
@@ -537,6 +587,46 @@ void HttpServer::Impl::OnAccepted(beast::error_code ec, tcp::socket socket) {
         ->Start();
   }
   Accept();
+}
+
+// Runs on the accept thread only.
+bool HttpServer::Impl::EvictLongestWaiting(std::optional<Millis>* youngest_wait) {
+  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const int64_t min_age = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              Millis(options.limits.http_evict_after_ms))
+                              .count();
+  // A session in the map is alive or blocked in Unregister (its destructor's first step), so
+  // its base can be read under the lock. No shared_ptr may be dropped under it: the last one
+  // would run that destructor here and take the lock again.
+  std::shared_ptr<SessionBase> victim;
+  int64_t since = 0;
+  {
+    std::lock_guard lock(sessions_mutex);
+    const std::weak_ptr<SessionBase>* chosen = nullptr;
+    for (const auto& [raw, weak] : sessions) {
+      int64_t s = raw->WaitingSince();
+      if (s != 0 && (since == 0 || s < since)) {
+        chosen = &weak;
+        since = s;
+      }
+    }
+    if (chosen != nullptr) victim = chosen->lock();
+  }
+  *youngest_wait = std::nullopt;
+  if (!victim) return false;
+  if (now - since < min_age) {
+    *youngest_wait = std::chrono::duration_cast<Millis>(
+                         std::chrono::steady_clock::duration(min_age - (now - since))) +
+                     Millis(1);
+    return false;
+  }
+  if (evictions++ % 1000 == 0) {
+    LogWarning("connections full: closing the one that waited longest for its client ({} ms); "
+               "{} closed so far",
+               (now - since) / 1'000'000, evictions);
+  }
+  victim->Evict();
+  return true;
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions options,

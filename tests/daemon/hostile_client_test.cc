@@ -91,12 +91,21 @@ struct Target {
       args.insert(args.end(), {"--admin-token-file", (dir.path / "admin-token").string()});
       std::erase(extra, "--playground");
       // Flags it did not have: dropped with their values.
-      for (const char* flag : {"--checkpoint-every-entries", "--checkpoint-every-ms"}) {
+      for (const char* flag :
+           {"--checkpoint-every-entries", "--checkpoint-every-ms", "--max-connections",
+            "--idle-timeout-ms"}) {
         auto it = std::find(extra.begin(), extra.end(), flag);
         if (it != extra.end()) extra.erase(it, it + 2);
       }
     } else if (with_auth) {
       args.insert(args.end(), {"--auth-file", auth_file.string()});
+    }
+    // A flag given in `extra` replaces the default above (each is given once).
+    for (size_t i = 0; i < extra.size(); ++i) {
+      auto it = std::find(args.begin(), args.end(), extra[i]);
+      if (extra[i].starts_with("--") && it != args.end() && it + 1 != args.end()) {
+        args.erase(it, it + 2);
+      }
     }
     args.insert(args.end(), extra.begin(), extra.end());
     process = std::make_unique<DaemonProcess>(dir.path, args);
@@ -421,6 +430,52 @@ TEST_CASE("hostile: a slow client is cut off while others are served") {
     slow.ReadUntilClosed(std::chrono::milliseconds(100), &closed);
   }
   CHECK(closed);
+  t.StillServes();
+  t.StopsCleanly();
+}
+
+TEST_CASE("hostile: slow clients holding every connection cannot lock others out") {
+  // Header timeouts far longer than the test: only making room can let the honest client in.
+  Target t({"--header-timeout-ms", "30000", "--idle-timeout-ms", "30000", "--max-connections",
+            "24", "--checkpoint-every-ms", "0", "--checkpoint-every-entries", "0"});
+  t.StillServes();
+  // Descriptors for 40 more connections (the cap of 24 comes first; a daemon without a cap
+  // runs out of descriptors instead).
+  size_t open_fds = 0;
+  for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(t.process->pid()) +
+                                              "/fd")) {
+    (void)e;
+    ++open_fds;
+  }
+  struct rlimit original{};
+  REQUIRE(prlimit(t.process->pid(), RLIMIT_NOFILE, nullptr, &original) == 0);
+  struct rlimit limit = {open_fds + 40, original.rlim_max};
+  REQUIRE(prlimit(t.process->pid(), RLIMIT_NOFILE, &limit, nullptr) == 0);
+  // 48 clients that start a request and never finish it.
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 48; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(t.port()));
+    slow.back()->Write("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // An honest request is answered long before any slow client's header times out.
+  bool closed = false;
+  std::string answer = RawExchange(t.port(),
+                                   "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                   &closed, std::chrono::milliseconds(10000));
+  INFO(t.process->log());
+  CHECK(StatusOf(answer) == 200);
+  // Room was made by closing slow clients, the ones that waited longest.
+  int evicted = 0;
+  for (auto& c : slow) {
+    bool gone = false;
+    c->ReadUntilClosed(std::chrono::milliseconds(1), &gone);
+    evicted += gone;
+  }
+  CHECK(evicted >= 1);
+  CHECK(t.process->log().find("connections full") != std::string::npos);
+  slow.clear();
+  REQUIRE(prlimit(t.process->pid(), RLIMIT_NOFILE, &original, nullptr) == 0);
   t.StillServes();
   t.StopsCleanly();
 }

@@ -397,6 +397,8 @@ TEST_CASE("out of file descriptors, accept backs off instead of spinning, then s
     HttpServerOptions options;
     options.port = 0;
     options.threads = 2;
+    // Not closing idle connections to make room (tested below): here they hold on.
+    options.limits.http_evict_after_ms = 600'000;
     auto created = HttpServer::Create(options, [](HttpRequest&, Reply reply) {
       reply(TextResponse(200, "hello"));
     });
@@ -494,6 +496,7 @@ TEST_CASE("a slowloris client (one header byte per second) is closed while other
 TEST_CASE("the connection cap: the next connection waits, and is served once one closes") {
   HttpServerOptions options;
   options.limits.http_connections = 2;
+  options.limits.http_evict_after_ms = 600'000;  // no room made by closing idle ones (below)
   Server s(options);
   const std::string get = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
   Raw a(s.port()), b(s.port());
@@ -510,6 +513,41 @@ TEST_CASE("the connection cap: the next connection waits, and is served once one
   REQUIRE(res);
   CHECK(res->status == 200);
   CHECK(s.server->open_connections() <= 2);
+}
+
+TEST_CASE("at the connection cap, the connection waiting longest on its client makes room") {
+  HttpServerOptions options;
+  options.limits.http_connections = 3;
+  options.limits.http_evict_after_ms = 300;
+  Server s(options);
+  const std::string get = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+  // `idle` was answered and keeps its connection open; `partial` never finishes its header;
+  // `busy` is answered later, after both.
+  Raw idle(s.port());
+  idle.Send(get);
+  REQUIRE(idle.ReadResponse());
+  std::this_thread::sleep_for(milliseconds(50));
+  Raw partial(s.port());
+  partial.Send("GET /hello HTTP/1.1\r\nHost: x\r\n");
+  std::this_thread::sleep_for(milliseconds(50));
+  Raw fresh(s.port());
+  fresh.Send(get);
+  REQUIRE(fresh.ReadResponse());
+  // Full: the next client gets in once the longest waiter (idle) is old enough to close.
+  Raw next(s.port());
+  next.Send(get);
+  auto res = next.ReadResponse(milliseconds(20'000));
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(idle.WaitClosed(milliseconds(5'000)));
+  // The one after that closes the next longest waiter: the partial header.
+  Raw last(s.port());
+  last.Send(get);
+  res = last.ReadResponse(milliseconds(20'000));
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(partial.WaitClosed(milliseconds(5'000)));
+  CHECK(s.server->open_connections() <= 3);
 }
 
 TEST_CASE("the request cap closes a keep-alive connection after N requests") {
