@@ -22,13 +22,26 @@ std::function<int()> SetupErase(CLI::App& parent) {
       "erase", "Erase a subject's encrypted requests (delete its data key, record an erasure)");
   cmd->add_option("--ledger", o->dir, "Ledger directory (the daemon must be stopped)")->required();
   cmd->add_option("--key", o->key, "The ledger's private signing key file")->required();
-  cmd->add_option("--subject", o->subject, "The subject's id (AuthZEN subject.id)")->required();
-  cmd->add_option("--subject-type", o->subject_type, "The subject's type (AuthZEN subject.type)")
+  cmd->add_option("--subject", o->subject,
+                  "The subject as TYPE:ID (User:alice), or its id with --subject-type")
       ->required();
+  cmd->add_option("--subject-type", o->subject_type,
+                  "The subject's type (AuthZEN subject.type), when --subject is only its id");
   cmd->add_option("--reason", o->reason, "Why (recorded in the erasure entry; no personal data)");
   cmd->add_option("--private", o->private_dir,
                   "The ledger's private store (default: <ledger>.private)");
   return [o] {
+    // Subjects are keyed by type and id (AuthZEN): `User:alice`, or `alice` with a type.
+    if (o->subject_type.empty()) {
+      size_t colon = o->subject.find(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == o->subject.size()) {
+        fmt::print(stderr, "error: --subject '{}' names no type: give TYPE:ID (User:alice) or "
+                           "--subject-type TYPE\n", o->subject);
+        return kExitFailure;
+      }
+      o->subject_type = o->subject.substr(0, colon);
+      o->subject.erase(0, colon + 1);
+    }
     std::string private_dir =
         o->private_dir.empty() ? ledger::PrivacyStore::DefaultDir(o->dir) : o->private_dir;
     auto store = ledger::PrivacyStore::Open(private_dir, false);

@@ -467,9 +467,15 @@ TEST_CASE("cli: audit erase makes a subject's requests unreadable and audit veri
   auto verified = Arbiter("audit verify --ledger " + dir + " --key " + keys->second, scratch);
   INFO(verified.out << verified.err);
   CHECK(verified.code == 0);
+  // TYPE:ID names the same subject; an id alone names none.
   auto again = Arbiter("audit erase --ledger " + dir + " --key " + keys->first +
-                           " --subject alice --subject-type User",
+                           " --subject User:alice",
                        scratch);
   CHECK(again.code == 1);
   CHECK(again.err.find("no data key") != std::string::npos);
+  auto untyped = Arbiter("audit erase --ledger " + dir + " --key " + keys->first +
+                             " --subject bob",
+                         scratch);
+  CHECK(untyped.code == 1);
+  CHECK(untyped.err.find("names no type") != std::string::npos);
 }
