@@ -108,6 +108,14 @@ Status DecisionService::ReloadFromDisk(std::string_view activated_by) {
              load.error.formatted.empty() ? "" : "\n" + load.error.formatted);
     return load.error.status;
   }
+  // The same bundle over the same data is no new activation: nothing is recorded (the
+  // ledger's activations are changes, spec/ledger-format.md).
+  if (auto current = policy(); current && current->engine.digest() == load.state->engine.digest() &&
+                               current->data_digest == load.state->data_digest) {
+    LogInfo("{}: policies unchanged (bundle {}, data {}); nothing to activate", activated_by,
+            current->engine.digest(), current->data_digest);
+    return Status::Ok();
+  }
   Status st = Activate(std::move(load.state), activated_by);
   metrics_->RecordPolicyReload(st.ok());
   if (!st.ok()) LogError("policy reload failed: {}", st.ToString());

@@ -431,6 +431,21 @@ TEST_CASE("hot reload under load: no failed request; SIGTERM; one decision entry
   CHECK(d.Entries("policy").size() == 8);  // start-up, 6 admin swaps, 1 SIGHUP
 }
 
+TEST_CASE("SIGHUP with nothing changed on disk records no activation") {
+  Daemon d;
+  d.process->Signal(SIGHUP);
+  bool seen = false;
+  for (int i = 0; i < 200 && !seen; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    seen = d.process->log().find("policies unchanged") != std::string::npos;
+  }
+  INFO(d.process->log());
+  CHECK(seen);
+  CHECK(d.process->Stop(SIGTERM) == 0);
+  CHECK(d.Verify() == 0);
+  CHECK(d.Entries("policy").size() == 1);  // start-up only
+}
+
 TEST_CASE("fail closed: an unwritable ledger answers deny with the reason and turns unready") {
   Daemon d({}, /*auth=*/true);
   HttpClient client(d.port());
