@@ -25,7 +25,7 @@ int Report(const ledger::VerifyReport& report, const std::string& format) {
     return report.ok ? kExitOk : kExitFailure;
   }
   if (report.ok) {
-    fmt::print("{}{}\n", report.Summary(), report.problem.empty() ? "" : " (" + report.problem + ")");
+    fmt::print("{}\n", report.Summary());
     return kExitOk;
   }
   fmt::print(stderr, "{}\n", report.Summary());

@@ -536,16 +536,16 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
   rep.checkpoints = 1;
   rep.signed_size = tree_size;
   if (first_seq) {
-    rep.problem = "entries " + seq_name(*first_seq) + ".." + seq_name(*last_seq) + " complete";
+    rep.note = "entries " + seq_name(*first_seq) + ".." + seq_name(*last_seq) + " complete";
     if (omitted > 0) {
-      rep.problem += "; " + std::to_string(omitted) +
+      rep.note += "; " + std::to_string(omitted) +
                      " outside the kind filter are omitted (proven in the tree, their kinds "
                      "not shown)";
     }
   } else {
-    rep.problem = "the selection is empty";
+    rep.note = "the selection is empty";
   }
-  if (self_keyed) rep.problem += "; checked against the public key inside the bundle, pass --key to pin it";
+  if (self_keyed) rep.note += "; checked against the public key inside the bundle, pass --key to pin it";
   return rep;
 }
 

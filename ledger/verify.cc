@@ -21,8 +21,9 @@ std::string Seq(uint64_t n) { return std::to_string(n); }
 
 std::string VerifyReport::Summary() const {
   if (ok) {
-    std::string s = "ok: " + Seq(entries) + " entries, " + Seq(checkpoints) +
-                    " checkpoints verified; latest signed size " + Seq(signed_size);
+    std::string s = "ok: " + Seq(entries) + (entries == 1 ? " entry, " : " entries, ") +
+                    Seq(checkpoints) + (checkpoints == 1 ? " checkpoint" : " checkpoints") +
+                    " verified; latest signed size " + Seq(signed_size);
     if (uint64_t tail = unsigned_entries(); tail > 0) {
       s += "; unsigned tail: " + Seq(tail) + (tail == 1 ? " entry (seq " : " entries (seq ") +
            Seq(signed_size) + (tail == 1 ? "" : ".." + Seq(entries - 1)) +
@@ -37,6 +38,7 @@ std::string VerifyReport::Summary() const {
     if (consistent_with) {
       s += "; an append-only extension of the saved checkpoint of size " + Seq(*consistent_with);
     }
+    if (!note.empty()) s += " (" + note + ")";
     return s;
   }
   std::string s = "FAILED";
@@ -55,7 +57,8 @@ std::string VerifyReport::ToJson() const {
                       {"consistent_with", nullptr},
                       {"bad_seq", nullptr},
                       {"bad_checkpoint_size", nullptr},
-                      {"problem", problem}};
+                      {"problem", problem},
+                      {"note", note}};
   if (uint64_t tail = unsigned_entries(); tail > 0) {
     j["unsigned_tail"] = {{"count", tail}, {"first", signed_size}, {"last", entries - 1}};
   }

@@ -350,7 +350,8 @@ struct VerifyReport {
   std::optional<uint64_t> consistent_with;
   std::optional<uint64_t> bad_seq;              // first bad sequence number
   std::optional<uint64_t> bad_checkpoint_size;  // when a checkpoint is what is wrong
-  std::string problem;        // what is wrong, for a human
+  std::string problem;        // what is wrong, for a human (empty when ok)
+  std::string note;           // when ok: what else a human should know (e.g. a bundle's range)
   std::string Summary() const;  // one line
   // The same as one JSON object (spec/ledger-format.md, "Verification report").
   std::string ToJson() const;
