@@ -539,8 +539,8 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
     rep.note = "entries " + seq_name(*first_seq) + ".." + seq_name(*last_seq) + " complete";
     if (omitted > 0) {
       rep.note += "; " + std::to_string(omitted) +
-                     " outside the kind filter are omitted (proven in the tree, their kinds "
-                     "not shown)";
+                  " outside the kind filter are omitted (proven in the tree, their kinds "
+                  "not shown)";
     }
   } else {
     rep.note = "the selection is empty";
