@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "audit/decision_view.h"
 #include "cli/audit_common.h"
 #include "cli/command.h"
 #include "recorder/privacy.h"
@@ -12,16 +13,26 @@ namespace {
 
 struct ShowFlags {
   std::string ledger;
-  uint64_t seq = 0;
+  std::optional<uint64_t> seq;
+  std::string decision_id;
   bool raw = false;
   std::string private_dir;
 };
 
 std::function<int()> SetupShow(CLI::App& parent) {
   auto flags = std::make_shared<ShowFlags>();
-  CLI::App* cmd = parent.add_subcommand("show", "Print one ledger entry");
+  CLI::App* cmd = parent.add_subcommand(
+      "show", "Print one ledger entry, or a decision with its evidence, controls and policy");
+  cmd->footer(
+      "Examples:\n"
+      "  arbiter audit show --ledger var/ledger --seq 12\n"
+      "  arbiter audit show --ledger var/ledger --decision-id 0193a4c2-...");
   cmd->add_option("--ledger", flags->ledger, "Ledger directory")->required();
-  cmd->add_option("--seq", flags->seq, "Sequence number")->required();
+  auto* seq = cmd->add_option("--seq", flags->seq, "Sequence number");
+  cmd->add_option("--decision-id", flags->decision_id,
+                  "A decision: its entry, the controls it falls under, the evidence that names "
+                  "it, the activation that decided it and its data version")
+      ->excludes(seq);
   cmd->add_flag("--raw", flags->raw,
                 "Print the entry's exact bytes (no newline), so SHA-256(0x00 || bytes) can be "
                 "checked against its entry hash");
@@ -29,9 +40,23 @@ std::function<int()> SetupShow(CLI::App& parent) {
                   "The ledger's private store, to open encrypted requests and show digest "
                   "salts (default: <ledger>.private when it exists and is readable)");
   return [flags] {
+    if (!flags->seq && flags->decision_id.empty()) {
+      fmt::print(stderr, "error: give --seq N or --decision-id ID\n");
+      return kExitFailure;
+    }
     auto ledger = OpenLedgerForAudit(flags->ledger);
     if (!ledger) return kExitFailure;
-    auto entry = ledger->Get(flags->seq);
+    if (!flags->decision_id.empty()) {
+      auto history = audit::History::FromLedger(*ledger);
+      auto described = audit::DescribeDecision(*history, flags->decision_id);
+      if (!described.ok()) {
+        fmt::print(stderr, "error: {}\n", described.status().message());
+        return kExitFailure;
+      }
+      fmt::print("{}\n", described->dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+      return kExitOk;
+    }
+    auto entry = ledger->Get(*flags->seq);
     if (!entry.ok()) {
       fmt::print(stderr, "error: {}\n", entry.status().message());
       return kExitFailure;

@@ -33,12 +33,27 @@ bool RecordInLedger(const EvalFlags& f, const Engine& engine, const Decision& de
     std::fprintf(stderr, "error: ledger: %s\n", ledger.status().message().c_str());
     return false;
   }
-  auto policy = recorder::EnsurePolicyRecorded(**ledger, engine, "arbiter eval");
+  // The data and the policy the decision names come first, each once per distinct content.
+  std::string data_digest;
+  if (!f.data.empty()) {
+    std::optional<std::string> data_json = ReadInput(f.data);
+    if (!data_json) return false;
+    auto data = recorder::EnsureDataRecorded(**ledger, *data_json);
+    if (!data.ok()) {
+      std::fprintf(stderr, "error: ledger: %s\n", data.status().message().c_str());
+      return false;
+    }
+    data_digest = std::move(data).value();
+  }
+  auto policy = recorder::EnsurePolicyRecorded(**ledger, engine, "arbiter eval", data_digest);
   if (!policy.ok()) {
     std::fprintf(stderr, "error: ledger: %s\n", policy.status().message().c_str());
     return false;
   }
-  auto receipt = recorder::RecordDecision(**ledger, decision, request_json);
+  recorder::DecisionRecordOptions record_options;
+  record_options.engine = &engine;
+  record_options.data_digest = data_digest;
+  auto receipt = recorder::RecordDecision(**ledger, decision, request_json, record_options);
   if (!receipt.ok()) {
     std::fprintf(stderr, "error: ledger: %s\n", receipt.status().message().c_str());
     return false;

@@ -46,6 +46,10 @@ struct Limits {
   uint64_t eval_steps = 10'000'000;           // VM steps (loop iterations, calls, elements)
   uint64_t eval_bytes = 64u << 20;            // bytes allocated for values
 
+  // --- Audit ---------------------------------------------------------------------------------
+  uint64_t whatif_decisions = 10'000;         // PUT /v1/policies?dry_run=true: the last this
+                                              //   many recorded decisions are replayed, at most
+
   // --- Playground (one scratch ledger, replaced by an empty one past either bound) ------------
   uint64_t playground_ledger_entries = 10'000;  // entries in the scratch ledger
   uint32_t playground_ledger_age_s = 3'600;   // idle this long: the scratch ledger is dropped

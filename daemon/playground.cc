@@ -171,11 +171,30 @@ void Playground::HandleEvaluate(HttpRequest& req, Reply reply) {
     return reply(JsonResponse(200, res));
   }
   res["decision"] = nlohmann::json::parse(decision.ToJson());
-  auto built = recorder::MakeDecisionRecord(decision, request_text);
+  // The scratch ledger records what the daemon's would: the data and the policy the
+  // decision names (once per distinct content), then the decision with its controls.
   auto scratch = Scratch(/*for_append=*/true);
-  if (built.ok() && scratch.ok()) {
-    auto receipt = (*scratch)->Append(std::move(built).value());
-    if (receipt.ok()) res["receipt"] = nlohmann::json::parse(ReceiptJson(*receipt));
+  if (scratch.ok()) {
+    std::string data_digest;
+    Status recorded = Status::Ok();
+    if (!entities_text.empty()) {
+      auto data = recorder::EnsureDataRecorded(**scratch, entities_text);
+      if (data.ok()) data_digest = std::move(data).value();
+      recorded = data.status();
+    }
+    if (recorded.ok()) {
+      recorded = recorder::EnsurePolicyRecorded(**scratch, *compiled.engine, "playground",
+                                                data_digest)
+                     .status();
+    }
+    recorder::DecisionRecordOptions record_options;
+    record_options.engine = &*compiled.engine;
+    record_options.data_digest = data_digest;
+    auto built = recorder::MakeDecisionRecord(decision, request_text, record_options);
+    if (recorded.ok() && built.ok()) {
+      auto receipt = (*scratch)->Append(std::move(built).value());
+      if (receipt.ok()) res["receipt"] = nlohmann::json::parse(ReceiptJson(*receipt));
+    }
   }
   res["ok"] = true;
   reply(JsonResponse(200, res));

@@ -89,25 +89,26 @@ PolicyLoad LoadPolicyFiles(const PolicyFiles& files) {
     engine = std::move(compiled.engine);
   }
   std::string data_digest;
+  std::string data_json;
   if (!files.data_paths.empty()) {
     auto merged = MergeEntityFiles(files.data_paths);
     if (!merged.ok()) {
       load.error.status = merged.status();
       return load;
     }
-    data_digest = EntityDataDigest(*merged);
+    auto digest = ledger::EntityDataDigest(*merged);
+    if (!digest.ok()) {
+      load.error.status = digest.status();
+      return load;
+    }
+    data_digest = std::move(digest).value();
+    data_json = std::move(merged).value();
   }
-  load.state = std::make_shared<PolicyState>(
-      PolicyState{std::move(*engine), std::move(entities).value(), 0, std::move(data_digest)});
+  load.state = std::make_shared<PolicyState>(PolicyState{std::move(*engine),
+                                                         std::move(entities).value(), 0,
+                                                         std::move(data_digest),
+                                                         std::move(data_json)});
   return load;
-}
-
-std::string EntityDataDigest(std::string_view entity_json) {
-  nlohmann::json parsed = nlohmann::json::parse(entity_json, nullptr, false);
-  if (parsed.is_discarded()) return "";
-  auto canonical = ledger::CanonicalJson(parsed);
-  if (!canonical.ok()) return "";
-  return "sha256:" + HexEncode(Sha256Of(*canonical));
 }
 
 Result<std::optional<ActivationInForce>> FindActivationInForce(const ledger::Ledger& ledger,
@@ -137,7 +138,8 @@ Result<std::optional<ActivationInForce>> FindActivationInForce(const ledger::Led
       payload = policy.ToJson()["payload"];
     }
     return std::optional<ActivationInForce>(
-        ActivationInForce{policy_seq, text(payload, "bundle"), text(payload, "data")});
+        ActivationInForce{policy_seq, text(payload, "bundle"), text(payload, "data"),
+                          payload.is_object() && payload.contains("bundle_base64")});
   }
   return std::optional<ActivationInForce>();
 }

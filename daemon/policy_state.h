@@ -23,7 +23,10 @@ struct PolicyState {
   Engine engine;
   EntityStore entities;
   uint64_t activation_seq = 0;  // the ledger entry that recorded this activation
-  std::string data_digest;      // EntityDataDigest of the entity data; empty: none given
+  std::string data_digest;      // ledger::EntityDataDigest of the entity data; empty: none given
+  // The entity data as one JSON array (files merged), what the ledger's `data` entry for
+  // data_digest holds; empty: none given.
+  std::string data_json;
 };
 
 // Where policies come from on disk.
@@ -55,10 +58,6 @@ Result<EntityStore> LoadEntityFiles(const std::vector<std::string>& paths);
 Result<std::string> MergeEntityFiles(const std::vector<std::string>& paths);
 
 
-// "sha256:<hex>" of entity JSON text in canonical form (so formatting does not count), or an
-// empty string when the text is not JSON.
-std::string EntityDataDigest(std::string_view entity_json);
-
 // The activation in force according to the ledger: the latest policy entry, or the one the
 // latest start entry points at, whichever comes last. Found by reading back from the end,
 // at most `scan_limit` entries; nullopt when there is none within them.
@@ -66,6 +65,7 @@ struct ActivationInForce {
   uint64_t seq = 0;           // the policy entry
   std::string bundle_digest;  // its "bundle"
   std::string data_digest;    // its "data" (empty: none recorded)
+  bool bundle_recorded = false;  // it holds the bundle's bytes (what replay decides with)
 };
 Result<std::optional<ActivationInForce>> FindActivationInForce(const ledger::Ledger& ledger,
                                                                 uint64_t scan_limit);

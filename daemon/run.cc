@@ -24,6 +24,7 @@
 #include "daemon/router.h"
 #include "daemon/service.h"
 #include "recorder/privacy.h"
+#include "recorder/recorder.h"
 
 namespace arbiter::daemon {
 
@@ -127,8 +128,17 @@ Status StartPolicies(DecisionService& service, ledger::Ledger& ledger,
     LogWarning("cannot find the activation in force ({}); recording a new one",
                in_force.status().ToString());
   }
+  // An activation recorded before bundles and data were (no bytes to replay with) is
+  // recorded again rather than pointed at.
   if (in_force.ok() && *in_force && (*in_force)->bundle_digest == state->engine.digest() &&
-      (*in_force)->data_digest == state->data_digest) {
+      (*in_force)->data_digest == state->data_digest && (*in_force)->bundle_recorded) {
+    if (!state->data_json.empty()) {
+      auto data = recorder::EnsureDataRecorded(ledger, state->data_json);
+      if (!data.ok()) {
+        return Status(data.status().code(),
+                      fmt::format("cannot record the entity data: {}", data.status().message()));
+      }
+    }
     ledger::StartRecord start;
     start.activation_seq = (*in_force)->seq;
     start.bundle_digest = state->engine.digest();

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "audit/replay.h"
+#include "common/limits.h"
 #include "common/encoding.h"
 #include "common/json_string.h"
 #include "recorder/privacy.h"
@@ -73,6 +75,19 @@ DecisionService::DecisionService(ServiceOptions options, ledger::Ledger* ledger,
 Status DecisionService::Activate(std::shared_ptr<PolicyState> state, std::string_view activated_by,
                                  std::string_view reason) {
   std::lock_guard activation(activation_mutex_);
+  // The data first, so the activation and every decision that name its digest follow it.
+  if (!state->data_json.empty()) {
+    auto data = recorder::EnsureDataRecorded(*ledger_, state->data_json);
+    if (!data.ok()) {
+      NoteLedgerResult(data.status(), 0);
+      return Status(data.status().code(),
+                    fmt::format("cannot record the entity data: {}", data.status().message()));
+    }
+    if (*data != state->data_digest) {
+      return Status::Internal(fmt::format("entity data digest {} was recorded as {}",
+                                          state->data_digest, *data));
+    }
+  }
   auto built = recorder::MakePolicyRecord(state->engine, std::string(activated_by),
                                           std::string(reason), state->data_digest);
   if (!built.ok()) return built.status();
@@ -211,6 +226,8 @@ bool DecisionService::DecideParsed(const PolicyState& state, const Request& requ
   recorder::DecisionRecordOptions record_options;
   record_options.principal = principal;
   record_options.privacy = options_.record_privacy.get();
+  record_options.engine = &state.engine;
+  record_options.data_digest = state.data_digest;
   auto built = recorder::MakeDecisionRecord(decision, request_text, record_options);
   if (!built.ok()) {
     *error = built.status().message();
@@ -595,10 +612,30 @@ void DecisionService::HandleEntry(HttpRequest& req, Reply reply, const Principal
 
 void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply,
                                         const Principal& principal) {
+  // ?dry_run=true: report the impact on the last `last` recorded decisions, change nothing.
+  bool dry_run = false;
+  uint64_t last = kDefaultLimits.whatif_decisions;
+  if (auto v = QueryParam(Sv(req.target()), "dry_run"); v) {
+    if (*v != "true" && *v != "false") {
+      return reply(ErrorResponse(400, "invalid_request", "dry_run must be true or false"));
+    }
+    dry_run = *v == "true";
+  }
+  if (auto v = QueryParam(Sv(req.target()), "last"); v) {
+    if (v->empty() || v->size() > 19 || v->find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(*v) == 0 || std::stoull(*v) > kDefaultLimits.whatif_decisions) {
+      return reply(ErrorResponse(
+          400, "invalid_request",
+          fmt::format("last must be a number of decisions from 1 to {} (Limits::whatif_decisions)",
+                      kDefaultLimits.whatif_decisions)));
+    }
+    last = std::stoull(*v);
+  }
   std::string_view content_type = Sv(req[http::field::content_type]);
   std::optional<Engine> engine;
   std::optional<EntityStore> entities;
   std::string data_digest;
+  std::string data_json;
   std::string reason;
   if (content_type.starts_with("application/octet-stream")) {
     auto loaded = Engine::LoadBundle(req.body());
@@ -668,17 +705,42 @@ void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply,
       if (!store.ok()) {
         return reply(ErrorResponse(422, "invalid_entities", store.status().message()));
       }
+      auto digest = ledger::EntityDataDigest(data->get_ref<const std::string&>());
+      if (!digest.ok()) {
+        return reply(ErrorResponse(422, "invalid_entities", digest.status().message()));
+      }
       entities.emplace(std::move(store).value());
-      data_digest = EntityDataDigest(data->get_ref<const std::string&>());
+      data_digest = std::move(digest).value();
+      data_json = data->get_ref<const std::string&>();
     }
   }
   auto current = policy();
   if (!entities) {
     entities = current ? current->entities : EntityStore();
-    if (current) data_digest = current->data_digest;
+    if (current) {
+      data_digest = current->data_digest;
+      data_json = current->data_json;
+    }
   }
-  auto state = std::make_shared<PolicyState>(
-      PolicyState{std::move(*engine), std::move(*entities), 0, std::move(data_digest)});
+  const bool new_data = !data_json.empty() && (!current || current->data_digest != data_digest);
+  auto state = std::make_shared<PolicyState>(PolicyState{std::move(*engine), std::move(*entities),
+                                                         0, std::move(data_digest),
+                                                         std::move(data_json)});
+  if (dry_run) {
+    // What-if: the candidate decides the last recorded decisions' requests (against the
+    // data it brings, else each decision's recorded data); nothing is activated or recorded.
+    audit::ReplayOptions what_if;
+    what_if.candidate = &state->engine;
+    what_if.candidate_data = new_data ? &state->entities : nullptr;
+    what_if.last_decisions = last;
+    auto history = audit::History::FromLedger(*ledger_);
+    auto report = audit::Replay(*history, what_if);
+    if (!report.ok()) return reply(ErrorResponse(503, "replay_failed", report.status().ToString()));
+    return reply(JsonResponse(200, {{"dry_run", true},
+                                    {"bundle", state->engine.digest()},
+                                    {"rules", state->engine.rules().size()},
+                                    {"impact", nlohmann::json::parse(report->ToJson())}}));
+  }
   Status st = Activate(state, fmt::format("admin API ({})", principal.name), reason);
   if (!st.ok()) return reply(ErrorResponse(503, "ledger_unavailable", st.ToString()));
   metrics_->RecordPolicyReload(true);

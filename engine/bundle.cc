@@ -389,6 +389,8 @@ Status FinishProgram(Program* p, bool serialize) {
   }
   std::vector<IndexKey> keys;
   p->rule_infos.clear();
+  p->rule_controls.clear();
+  p->rule_by_id.clear();
   for (const RuleMeta& r : p->rules) {
     Status key = CheckIndexKey(r.index_key, p->constants);
     if (!key.ok()) {
@@ -398,6 +400,12 @@ Status FinishProgram(Program* p, bool serialize) {
     p->rule_infos.push_back(RuleInfo{r.qualified_id,
                                      r.effect == RuleEffect::kPermit ? "permit" : "forbid",
                                      r.annotations, r.reason, r.file, r.line});
+    std::vector<std::string> controls;
+    for (const auto& [key, value] : r.annotations) {
+      if (key == "control") controls.push_back(value);
+    }
+    p->rule_controls.push_back(std::move(controls));
+    p->rule_by_id.emplace(r.qualified_id, static_cast<uint32_t>(p->rule_controls.size() - 1));
   }
   p->index.Build(keys, p->constants);
   if (serialize) p->bundle = SerializeProgram(*p);

@@ -637,6 +637,7 @@ Status PassSources(Compilation& c) {
   for (const dsl::SourceFile& f : c.policies->sources->files) {
     Sha256Digest d = Sha256Of(f.text);
     c.program->sources.push_back(SourceDigest{f.path, HexEncode(d)});
+    c.program->source_texts.push_back(SourceText{f.path, f.text});
   }
   return Status::Ok();
 }

@@ -1,6 +1,7 @@
 // The public Engine: compiling through the dsl front end, loading bundles, deciding.
 #include <arbiter/engine.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -147,6 +148,20 @@ Status Engine::WriteBundle(const std::string& path) const {
 const std::string& Engine::digest() const { return program_->digest; }
 const std::vector<RuleInfo>& Engine::rules() const { return program_->rule_infos; }
 const std::vector<SourceDigest>& Engine::sources() const { return program_->sources; }
+const std::vector<SourceText>& Engine::source_texts() const { return program_->source_texts; }
+
+void Engine::Controls(const Decision& decision, std::vector<std::string_view>* out) const {
+  out->clear();
+  auto add = [&](std::string_view rule) {
+    auto it = program_->rule_by_id.find(rule);
+    if (it == program_->rule_by_id.end()) return;
+    for (const std::string& c : program_->rule_controls[it->second]) out->push_back(c);
+  };
+  for (const DecisionReason& r : decision.reasons) add(r.rule);
+  for (const DecisionObligation& o : decision.obligations) add(o.rule);
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+}
 std::string Engine::Disassemble() const { return engine::DisassembleProgram(*program_); }
 
 Status Engine::Decide(const Request& request, const EntityStore& entities,

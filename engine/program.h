@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <arbiter/engine.h>
@@ -72,6 +73,9 @@ struct Program {
   std::vector<uint32_t> code;
   std::vector<RuleMeta> rules;
   std::vector<SourceDigest> sources;
+  // The texts `sources` were compiled from (same order). Not part of the bundle: empty for a
+  // program loaded from one.
+  std::vector<SourceText> source_texts;
   uint32_t max_locals = 0;             // over all rules (kFirstLocalSlot not included)
   uint32_t max_stack = 0;
 
@@ -83,6 +87,10 @@ struct Program {
   std::string bundle;  // serialized form (bundle.cc)
   std::string digest;  // "sha256:<hex>" of bundle
   std::vector<RuleInfo> rule_infos;
+  // Each rule's @control annotation values in source order (parallel to `rules`), and the
+  // rule index of each qualified id: what Engine::Controls reads to put controls on the record.
+  std::vector<std::vector<std::string>> rule_controls;
+  std::unordered_map<std::string_view, uint32_t> rule_by_id;
   // Per code word, set by the verifier: 1 where it proved a reachable instruction starts. The
   // disassembler shows only those; words no entry reaches were never checked. (Last, so the
   // fields the decision path reads keep their places.)

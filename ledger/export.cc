@@ -26,44 +26,6 @@ constexpr int kBundleVersion = 3;
 constexpr int kOldestBundleVersion = 2;
 constexpr std::string_view kKeyEntryPrefix = "{\"kind\":\"key\",";
 
-struct Bound {
-  bool set = false;
-  bool is_seq = false;
-  uint64_t seq = 0;
-  std::string time;
-};
-
-Result<Bound> ParseBound(const std::string& text, std::string_view what) {
-  Bound b;
-  if (text.empty()) return b;
-  b.set = true;
-  if (text.find_first_not_of("0123456789") == std::string::npos) {
-    if (text.size() > 19) return Status::InvalidArgument(std::string(what) + ": sequence number too large");
-    b.is_seq = true;
-    b.seq = std::stoull(text);
-    return b;
-  }
-  // An RFC 3339 UTC time or a prefix of one ("2026-11-26", "2026-11-26T10:00").
-  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
-  if (text.size() > kShape.size()) {
-    return Status::InvalidArgument(std::string(what) + ": '" + text +
-                                   "' is neither a sequence number nor a UTC time like "
-                                   "2026-11-26T10:00:00Z");
-  }
-  std::string t = text;
-  if (t.back() == 'Z' && t.size() < kShape.size()) t.pop_back();  // "...:00Z" → prefix
-  for (size_t i = 0; i < t.size(); ++i) {
-    bool ok = kShape[i] == 'd' ? (t[i] >= '0' && t[i] <= '9') : t[i] == kShape[i];
-    if (!ok) {
-      return Status::InvalidArgument(std::string(what) + ": '" + text +
-                                     "' is neither a sequence number nor a UTC time like "
-                                     "2026-11-26T10:00:00Z");
-    }
-  }
-  b.time = t;
-  return b;
-}
-
 std::string CsvField(std::string_view s) {
   if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
   std::string out = "\"";
@@ -111,9 +73,40 @@ std::string JsonString(const nlohmann::json& p, const char* key) {
 
 }  // namespace
 
+Result<RangeBound> ParseRangeBound(const std::string& text, std::string_view what) {
+  RangeBound b;
+  if (text.empty()) return b;
+  b.set = true;
+  if (text.find_first_not_of("0123456789") == std::string::npos) {
+    if (text.size() > 19) return Status::InvalidArgument(std::string(what) + ": sequence number too large");
+    b.is_seq = true;
+    b.seq = std::stoull(text);
+    return b;
+  }
+  // An RFC 3339 UTC time or a prefix of one ("2026-11-26", "2026-11-26T10:00").
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+  if (text.size() > kShape.size()) {
+    return Status::InvalidArgument(std::string(what) + ": '" + text +
+                                   "' is neither a sequence number nor a UTC time like "
+                                   "2026-11-26T10:00:00Z");
+  }
+  std::string t = text;
+  if (t.back() == 'Z' && t.size() < kShape.size()) t.pop_back();  // "...:00Z" → prefix
+  for (size_t i = 0; i < t.size(); ++i) {
+    bool ok = kShape[i] == 'd' ? (t[i] >= '0' && t[i] <= '9') : t[i] == kShape[i];
+    if (!ok) {
+      return Status::InvalidArgument(std::string(what) + ": '" + text +
+                                     "' is neither a sequence number nor a UTC time like "
+                                     "2026-11-26T10:00:00Z");
+    }
+  }
+  b.time = t;
+  return b;
+}
+
 Status Ledger::Export(const ExportOptions& options, std::ostream& out) const {
-  ARBITER_ASSIGN_OR_RETURN(Bound from, ParseBound(options.from, "--from"));
-  ARBITER_ASSIGN_OR_RETURN(Bound to, ParseBound(options.to, "--to"));
+  ARBITER_ASSIGN_OR_RETURN(RangeBound from, ParseRangeBound(options.from, "--from"));
+  ARBITER_ASSIGN_OR_RETURN(RangeBound to, ParseRangeBound(options.to, "--to"));
   if (!options.kind.empty() && !ValidKind(options.kind)) {
     return Status::InvalidArgument("--kind '" + options.kind + "' is not a valid kind");
   }
@@ -252,8 +245,8 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
                                   "detected; export it again with this arbiter");
   }
   auto text_field = [&](const char* key) { return StringMember(header, key); };
-  auto from = ParseBound(text_field("from"), "bundle header 'from'");
-  auto to = ParseBound(text_field("to"), "bundle header 'to'");
+  auto from = ParseRangeBound(text_field("from"), "bundle header 'from'");
+  auto to = ParseRangeBound(text_field("to"), "bundle header 'to'");
   if (!from.ok()) return fail(std::nullopt, from.status().message());
   if (!to.ok()) return fail(std::nullopt, to.status().message());
   const std::string kind = text_field("kind");

@@ -15,6 +15,7 @@ inline constexpr std::string_view kSubtreePrefix = "t/";
 inline constexpr std::string_view kCheckpointPrefix = "c/";  // + size      → signed note
 inline constexpr std::string_view kDecisionPrefix = "d/";    // + id        → seq (8 bytes)
 inline constexpr std::string_view kPolicyPrefix = "p/";      // + bundle digest → first seq
+inline constexpr std::string_view kDataPrefix = "a/";        // + data digest → seq
 inline constexpr std::string_view kMetaFormat = "m/format";       // decimal version
 inline constexpr std::string_view kMetaOrigin = "m/origin";
 inline constexpr std::string_view kMetaSigner = "m/signer";       // current verifier key
@@ -55,6 +56,9 @@ inline std::string DecisionKey(std::string_view id) {
 
 inline std::string PolicyKey(std::string_view digest) {
   return std::string(kPolicyPrefix) + std::string(digest);
+}
+inline std::string DataKey(std::string_view digest) {
+  return std::string(kDataPrefix) + std::string(digest);
 }
 
 }  // namespace arbiter::ledger::layout

@@ -156,6 +156,12 @@ Result<std::optional<uint64_t>> Ledger::FindPolicy(std::string_view bundle_diges
   return std::optional<uint64_t>(layout::GetBE64(*v));
 }
 
+Result<std::optional<uint64_t>> Ledger::FindData(std::string_view data_digest) const {
+  ARBITER_ASSIGN_OR_RETURN(auto v, GetOptional(impl_->storage(), layout::DataKey(data_digest)));
+  if (!v) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(layout::GetBE64(*v));
+}
+
 Result<StoredEntry> Ledger::Get(uint64_t seq) const { return impl_->Get(seq); }
 
 Result<Hash> Ledger::RootAt(uint64_t size) const {

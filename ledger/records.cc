@@ -1,6 +1,7 @@
 // Typed records → canonical JSON payloads (spec/ledger-format.md, "Payloads").
 #include <arbiter/ledger.h>
 
+#include "common/canonical_json.h"
 #include "common/encoding.h"
 #include "common/sha256.h"
 #include "ledger/entry.h"
@@ -44,6 +45,8 @@ Result<Record> DecisionRecord::ToRecord() const {
   p["errors"] = errors.is_null() ? nlohmann::json::array() : errors;
   p["bundle"] = bundle_digest;
   if (!principal.empty()) p["principal"] = principal;
+  if (!controls.empty()) p["controls"] = controls;
+  if (!data_digest.empty()) p["data"] = data_digest;
   if (request_digest_only) {
     ARBITER_ASSIGN_OR_RETURN(std::string canon, CanonicalJson(request));
     p["request_digest"] = "sha256:" + HexEncode(Sha256Of(canon));
@@ -73,13 +76,60 @@ Result<Record> PolicyRecord::ToRecord() const {
   nlohmann::json p = nlohmann::json::object();
   p["bundle"] = bundle_digest;
   nlohmann::json sources_json = nlohmann::json::array();
-  for (const auto& s : sources) sources_json.push_back({{"path", s.path}, {"digest", s.digest}});
+  for (const auto& s : sources) {
+    nlohmann::json source = {{"path", s.path}, {"digest", s.digest}};
+    if (s.text) {
+      if ("sha256:" + HexEncode(Sha256Of(*s.text)) != s.digest) {
+        return Status::InvalidArgument("policy record: the text of " + s.path +
+                                       " does not have its digest");
+      }
+      source["text"] = *s.text;
+    }
+    sources_json.push_back(std::move(source));
+  }
   p["sources"] = std::move(sources_json);
   p["activated_by"] = activated_by;
   if (!reason.empty()) p["reason"] = reason;
   if (!data_digest.empty()) p["data"] = data_digest;
+  if (!bundle_bytes.empty()) {
+    // The bundle's digest is defined by its own format (spec/bytecode.md), which the ledger
+    // does not read: replay checks it when it loads the bundle.
+    p["bundle_base64"] = Base64Encode(AsBytes(bundle_bytes));
+  }
   ARBITER_ASSIGN_OR_RETURN(Record r, MakeRecord("policy", p));
-  r.bundle_digest = bundle_digest;
+  r.content_digest = bundle_digest;
+  return r;
+}
+
+Result<std::string> EntityDataDigest(std::string_view entities_json) {
+  std::string canonical;
+  switch (CanonicalizeJson(entities_json, &canonical)) {
+    case CanonicalJsonResult::kOk:
+      break;
+    case CanonicalJsonResult::kInvalid:
+      return Status::InvalidArgument("entity data is not JSON");
+    case CanonicalJsonResult::kUnsupported: {
+      nlohmann::json parsed = nlohmann::json::parse(entities_json, nullptr, false);
+      if (parsed.is_discarded()) return Status::InvalidArgument("entity data is not JSON");
+      ARBITER_ASSIGN_OR_RETURN(canonical, CanonicalJson(parsed));
+      break;
+    }
+  }
+  return "sha256:" + HexEncode(Sha256Of(canonical));
+}
+
+Result<Record> DataRecord::ToRecord() const {
+  nlohmann::json entities = nlohmann::json::parse(entities_json, nullptr, false);
+  if (entities.is_discarded() || !entities.is_array()) {
+    return Status::InvalidArgument("data record: the entity data must be a JSON array");
+  }
+  ARBITER_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(entities));
+  std::string digest = "sha256:" + HexEncode(Sha256Of(canonical));
+  Record r;
+  r.kind = "data";
+  // {"data":..,"entities":..}: the members in sorted order, the entities already canonical.
+  r.payload = "{\"data\":\"" + digest + "\",\"entities\":" + canonical + "}";
+  r.content_digest = std::move(digest);
   return r;
 }
 

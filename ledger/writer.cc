@@ -162,7 +162,7 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
     caller_ids |= !p.record.decision_id.empty() && !p.record.fresh_decision_id;
   }
   std::unordered_set<std::string_view> batch_ids;
-  std::unordered_set<std::string_view> policies_seen;
+  std::unordered_set<std::string> content_keys_seen;
   std::vector<bool> accepted(group.size(), false);
   for (size_t i = 0; i < group.size(); ++i) {
     const Record& r = group[i].record;
@@ -208,12 +208,17 @@ void Ledger::Impl::CommitGroup(std::vector<Pending>& group, std::vector<Result<R
       scratch_key_.assign(layout::kDecisionPrefix).append(r.decision_id);
       batch.Put(scratch_key_, std::string_view(seq_be, 8));
     }
-    if (!r.bundle_digest.empty() && r.kind == "policy" && !policies_seen.count(r.bundle_digest)) {
-      std::string existing;
-      if (storage_->Get(layout::PolicyKey(r.bundle_digest), &existing).code() == StatusCode::kNotFound) {
-        batch.Put(layout::PolicyKey(r.bundle_digest), std::string_view(seq_be, 8));
+    // Content indexes (policy: bundle digest, data: data digest) keep the first entry.
+    if (!r.content_digest.empty() && (r.kind == "policy" || r.kind == "data")) {
+      std::string key = r.kind == "policy" ? layout::PolicyKey(r.content_digest)
+                                           : layout::DataKey(r.content_digest);
+      if (!content_keys_seen.count(key)) {
+        std::string existing;
+        if (storage_->Get(key, &existing).code() == StatusCode::kNotFound) {
+          batch.Put(key, std::string_view(seq_be, 8));
+        }
+        content_keys_seen.insert(std::move(key));
       }
-      policies_seen.insert(r.bundle_digest);
     }
     last_hash_ = leaf;
     results->push_back(Receipt{seq, HexEncode(leaf), r.decision_id});

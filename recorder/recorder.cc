@@ -33,6 +33,12 @@ Result<ledger::Record> MakeDecisionRecordSlow(const Decision& decision, std::str
   record.errors = eval.value("errors", nlohmann::json::array());
   record.bundle_digest = std::string(decision.bundle);
   record.principal = std::string(options.principal);
+  if (options.engine != nullptr) {
+    std::vector<std::string_view> controls;
+    options.engine->Controls(decision, &controls);
+    record.controls.assign(controls.begin(), controls.end());
+  }
+  record.data_digest = std::string(options.data_digest);
   ARBITER_ASSIGN_OR_RETURN(ledger::Record built, record.ToRecord());
   built.fresh_decision_id = fresh;
   if (options.privacy == nullptr || options.request_digest_only) return built;
@@ -76,9 +82,25 @@ bool WriteCanonicalDecision(const Decision& decision, std::string_view request_j
                             const DecisionRecordOptions& options, std::string_view id,
                             std::string* out) {
   thread_local std::string canonical;
+  thread_local std::vector<std::string_view> controls;
   out->clear();
   *out += "{\"bundle\":";
   if (!AppendString(out, decision.bundle)) return false;
+  if (options.engine != nullptr) {
+    options.engine->Controls(decision, &controls);
+    if (!controls.empty()) {
+      *out += ",\"controls\":[";
+      for (size_t i = 0; i < controls.size(); ++i) {
+        if (i) out->push_back(',');
+        if (!AppendString(out, controls[i])) return false;
+      }
+      out->push_back(']');
+    }
+  }
+  if (!options.data_digest.empty()) {
+    *out += ",\"data\":";
+    if (!AppendString(out, options.data_digest)) return false;
+  }
   *out += decision.allow ? ",\"decision\":\"allow\"" : ",\"decision\":\"deny\"";
   *out += ",\"decision_id\":";
   if (!AppendString(out, id)) return false;
@@ -143,22 +165,45 @@ Result<ledger::Record> MakePolicyRecord(const Engine& engine, std::string activa
                                         std::string reason, std::string data_digest) {
   ledger::PolicyRecord record;
   record.bundle_digest = engine.digest();
-  for (const auto& source : engine.sources()) {
-    record.sources.push_back({source.path, "sha256:" + source.sha256});
+  const std::vector<SourceText>& texts = engine.source_texts();
+  for (size_t i = 0; i < engine.sources().size(); ++i) {
+    const SourceDigest& source = engine.sources()[i];
+    ledger::PolicyRecord::Source recorded{source.path, "sha256:" + source.sha256, std::nullopt};
+    if (i < texts.size() && texts[i].path == source.path) recorded.text = texts[i].text;
+    record.sources.push_back(std::move(recorded));
   }
   record.activated_by = std::move(activated_by);
   record.reason = std::move(reason);
   record.data_digest = std::move(data_digest);
+  record.bundle_bytes = engine.bundle_bytes();
   return record.ToRecord();
 }
 
 Result<uint64_t> EnsurePolicyRecorded(ledger::Ledger& ledger, const Engine& engine,
-                                      const std::string& activated_by) {
+                                      const std::string& activated_by,
+                                      const std::string& data_digest) {
   ARBITER_ASSIGN_OR_RETURN(std::optional<uint64_t> seq, ledger.FindPolicy(engine.digest()));
-  if (seq) return *seq;
-  ARBITER_ASSIGN_OR_RETURN(ledger::Record record, MakePolicyRecord(engine, activated_by));
+  if (seq) {
+    // The first activation of this bundle; entries older than bundle recording lack its
+    // bytes, and then a new activation that holds them is recorded.
+    ARBITER_ASSIGN_OR_RETURN(ledger::StoredEntry entry, ledger.Get(*seq));
+    const nlohmann::json payload = entry.ToJson()["payload"];
+    if (payload.is_object() && payload.contains("bundle_base64")) return *seq;
+  }
+  ARBITER_ASSIGN_OR_RETURN(ledger::Record record,
+                           MakePolicyRecord(engine, activated_by, "", data_digest));
   ARBITER_ASSIGN_OR_RETURN(ledger::Receipt receipt, ledger.Append(std::move(record)));
   return receipt.seq;
+}
+
+Result<std::string> EnsureDataRecorded(ledger::Ledger& ledger, std::string_view entities_json) {
+  ledger::DataRecord data{std::string(entities_json)};
+  ARBITER_ASSIGN_OR_RETURN(ledger::Record record, data.ToRecord());
+  std::string digest = record.content_digest;
+  ARBITER_ASSIGN_OR_RETURN(std::optional<uint64_t> seq, ledger.FindData(digest));
+  if (seq) return digest;
+  ARBITER_RETURN_IF_ERROR(ledger.Append(std::move(record)).status());
+  return digest;
 }
 
 Result<ledger::Receipt> RecordDecision(ledger::Ledger& ledger, const Decision& decision,

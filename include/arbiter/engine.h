@@ -89,6 +89,14 @@ class Engine {
   const std::string& digest() const;
   const std::vector<RuleInfo>& rules() const;
   const std::vector<SourceDigest>& sources() const;
+  // The policy texts this engine was compiled from, in the order of sources(); empty for an
+  // engine loaded from a bundle (a bundle keeps its sources' digests, not their text).
+  const std::vector<SourceText>& source_texts() const;
+  // The `@control` annotation values of the rules that determined `decision` (its reasons,
+  // which are also the rules of its obligations), sorted, without repeats: the controls a
+  // recorded decision falls under. `decision` must come from this engine (or a copy). Clears
+  // and refills *out; the views live as long as the engine.
+  void Controls(const Decision& decision, std::vector<std::string_view>* out) const;
   // Human-readable bytecode listing with rule ids and source lines.
   std::string Disassemble() const;
 

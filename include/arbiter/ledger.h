@@ -139,7 +139,9 @@ struct Record {
   std::string decision_id;  // decision records only: indexed for HasDecision
   // Set by DecisionRecord when it generated a random id: skips the duplicate-id lookup.
   bool fresh_decision_id = false;
-  std::string bundle_digest;  // policy records only: indexed for FindPolicy
+  // Policy records: the bundle digest, indexed for FindPolicy; data records: the data
+  // digest, indexed for FindData. Empty for other kinds.
+  std::string content_digest;
 };
 Result<Record> MakeRecord(std::string kind, const nlohmann::json& payload);
 // Canonical JSON text of a value (throws nothing; invalid UTF-8 is an error).
@@ -159,6 +161,9 @@ struct DecisionRecord {
   nlohmann::json errors = nlohmann::json::array();
   std::string bundle_digest;  // "sha256:<hex>"
   std::string principal;      // who asked (the daemon's authenticated caller); empty: omitted
+  // The `@control` values of the rules that decided (Engine::Controls); empty: omitted.
+  std::vector<std::string> controls;
+  std::string data_digest;  // "sha256:<hex>" of the entity data decided against; empty: omitted
   Result<Record> ToRecord() const;
 };
 
@@ -180,13 +185,31 @@ struct PolicyRecord {
   struct Source {
     std::string path;
     std::string digest;  // "sha256:<hex>"
+    // The source text; recorded when known (compiled from text, not loaded from a bundle),
+    // and then its SHA-256 must equal `digest`.
+    std::optional<std::string> text = std::nullopt;
   };
   std::vector<Source> sources;
   std::string activated_by;  // who activated it (user, "arbiter eval", "daemon reload")
   std::string reason;        // optional
   std::string data_digest;   // optional "sha256:<hex>" of the entity data activated with it
+  // The bundle's bytes (recorded as base64), whose digest (spec/bytecode.md) is
+  // `bundle_digest`: what replay decides with. Empty: not recorded (entries written before it was).
+  std::string bundle_bytes;
   Result<Record> ToRecord() const;
 };
+
+// Entity data, content-addressed (spec/ledger-format.md, "data"): recorded once per distinct
+// content, before the first activation or decision that names its digest, so that the ledger
+// alone holds what every decision was decided against.
+struct DataRecord {
+  // The entity data as a JSON array of entities, in any formatting; recorded canonically.
+  std::string entities_json;
+  Result<Record> ToRecord() const;
+};
+// "sha256:<hex>" of entity JSON text in canonical form (so formatting does not count): the
+// digest decisions, activations and data entries name. An error when it is not JSON.
+Result<std::string> EntityDataDigest(std::string_view entities_json);
 
 // A daemon start that found the policies and data in force unchanged: it points at the
 // policy entry (activation) still in force instead of recording the same activation again.
@@ -357,6 +380,17 @@ struct VerifyReport {
   std::string ToJson() const;
 };
 
+// One bound of an entry range, as `audit export --from/--to` take it: a sequence number (all
+// digits) or a UTC time prefix ("2026-11-26", "2026-11-26T10:00:00Z"); inclusive.
+struct RangeBound {
+  bool set = false;     // false: unbounded (empty text)
+  bool is_seq = false;
+  uint64_t seq = 0;
+  std::string time;     // the prefix an entry's time is compared with (no trailing 'Z')
+};
+// `what` names the bound in the error ("--from").
+Result<RangeBound> ParseRangeBound(const std::string& text, std::string_view what);
+
 struct ExportOptions {
   enum class Format { kJsonl, kCsv, kBundle };
   Format format = Format::kJsonl;
@@ -406,6 +440,8 @@ class Ledger {
   Result<bool> HasDecision(std::string_view decision_id) const;
   // The seq of the first policy (bundle activation) entry for this bundle digest, or nullopt.
   Result<std::optional<uint64_t>> FindPolicy(std::string_view bundle_digest) const;
+  // The seq of the data entry holding the entity data with this digest, or nullopt.
+  Result<std::optional<uint64_t>> FindData(std::string_view data_digest) const;
   Result<StoredEntry> Get(uint64_t seq) const;
   // The RFC 6962 root of the first `size` entries.
   Result<Hash> RootAt(uint64_t size) const;

@@ -190,10 +190,10 @@ double CpuSeconds(pid_t pid) {
 
 TEST_CASE("hostile: without a token nothing recorded can be read, and roles are enforced") {
   Target t;
-  t.StillServes();  // seq 1 is the policy activation, then a decision
+  t.StillServes();  // seq 0 the entity data, 1 the policy activation, then a decision
   uint64_t size = t.LedgerSize();
   HttpClient client(t.port());
-  for (const std::string target : {"/v1/ledger/entries/1", "/v1/ledger/proof?seq=1",
+  for (const std::string target : {"/v1/ledger/entries/2", "/v1/ledger/proof?seq=2",
                                    "/v1/ledger/checkpoint", "/v1/policies"}) {
     INFO(target);
     auto anonymous = client.Get(target);
@@ -204,11 +204,11 @@ TEST_CASE("hostile: without a token nothing recorded can be read, and roles are 
     CHECK(client.Get(target, Bearer(kDecideToken)).status == 403);
     CHECK(client.Get(target, Bearer("not-a-token-at-all-0123456789")).status == 401);
   }
-  auto entry = client.Get("/v1/ledger/entries/1", Bearer(kAuditToken));
+  auto entry = client.Get("/v1/ledger/entries/2", Bearer(kAuditToken));
   REQUIRE(entry.status == 200);
   CHECK(entry.body.find("alice") != std::string::npos);
   // The scheme is case-insensitive (RFC 9110 §11.1).
-  CHECK(client.Get("/v1/ledger/entries/1", Bearer(kAuditToken, "bearer")).status == 200);
+  CHECK(client.Get("/v1/ledger/entries/2", Bearer(kAuditToken, "bearer")).status == 200);
   // Decisions need the decide role once an auth file names principals.
   CHECK(client.Post("/access/v1/evaluation", Eval("alice", "m1")).status == 401);
   CHECK(client.Post("/access/v1/evaluation", Eval("alice", "m1"), Bearer(kAuditToken)).status ==

@@ -80,10 +80,11 @@ TEST_CASE("playground: a full scratch ledger is replaced by an empty one") {
   Served s(facts, limits);
   std::vector<uint64_t> seqs;
   for (int i = 0; i < 7; ++i) seqs.push_back(s.Evaluate());
-  CHECK(seqs == std::vector<uint64_t>{0, 1, 2, 0, 1, 2, 0});
+  // Each scratch ledger records the policy once (seq 0), then the decisions.
+  CHECK(seqs == std::vector<uint64_t>{1, 2, 1, 2, 1, 2, 1});
   // The current one's entries are proven and its checkpoint served.
-  CHECK(s.Call(http::verb::get, "/v1/playground/ledger/proof?seq=0").result_int() == 200);
-  CHECK(s.Call(http::verb::get, "/v1/playground/ledger/proof?seq=1").result_int() == 404);
+  CHECK(s.Call(http::verb::get, "/v1/playground/ledger/proof?seq=1").result_int() == 200);
+  CHECK(s.Call(http::verb::get, "/v1/playground/ledger/proof?seq=2").result_int() == 404);
   CHECK(s.Call(http::verb::get, "/v1/playground/ledger/checkpoint").result_int() == 200);
 }
 
@@ -93,8 +94,8 @@ TEST_CASE("playground: an idle scratch ledger is dropped") {
   Limits limits = kDefaultLimits;
   limits.playground_ledger_age_s = 0;  // every scratch ledger is idle at once
   Served s(facts, limits);
-  CHECK(s.Evaluate() == 0);
-  CHECK(s.Evaluate() == 0);
+  CHECK(s.Evaluate() == 1);
+  CHECK(s.Evaluate() == 1);
   CHECK(s.Call(http::verb::get, "/v1/playground/ledger/checkpoint").result_int() == 404);
 }
 

@@ -112,13 +112,13 @@ TEST_CASE("daemon start: unchanged policies record a start entry, changed ones a
   s.StartStop(v1, data);
   s.StartStop(v1, data);
   std::string log = s.StartStop(v1, data);
-  CHECK_THAT(log, Catch::Contains("policies unchanged since the activation at seq 0"));
+  CHECK_THAT(log, Catch::Contains("policies unchanged since the activation at seq 1"));
   auto policies = s.Entries("policy");
   auto starts = s.Entries("start");
   REQUIRE(policies.size() == 1);
   REQUIRE(starts.size() == 2);
   for (const json& start : starts) {
-    CHECK(start["payload"]["activation"] == 0);
+    CHECK(start["payload"]["activation"] == 1);  // after the data entry (seq 0)
     CHECK(start["payload"]["bundle"] == policies[0]["payload"]["bundle"]);
     CHECK(start["payload"]["data"] == policies[0]["payload"]["data"]);
     CHECK(start["payload"]["version"].is_string());
@@ -167,7 +167,7 @@ TEST_CASE("daemon start after a crash signs a checkpoint over the recovered entr
     REQUIRE(d->running());
     REQUIRE(d->Stop(SIGKILL) == -1);
   }
-  // The crash left the activation unsigned.
+  // The crash left the data entry and the activation unsigned.
   json crashed = s.Verify();
   CHECK(crashed["ok"] == false);
   CHECK_THAT(crashed["problem"].get<std::string>(), Catch::Contains("no signed checkpoint"));
@@ -175,14 +175,14 @@ TEST_CASE("daemon start after a crash signs a checkpoint over the recovered entr
     auto d = s.Start(v1, data, rare);
     INFO(d->log());
     REQUIRE(d->running());
-    CHECK_THAT(d->log(), Catch::Contains("recovered 1 entry past the last checkpoint (size 0"));
+    CHECK_THAT(d->log(), Catch::Contains("recovered 2 entries past the last checkpoint (size 0"));
     REQUIRE(d->Stop(SIGKILL) == -1);  // crash again, right after it began serving
   }
   json report = s.Verify();
   INFO(report.dump());
   CHECK(report["ok"] == true);
-  CHECK(report["entries"] == 2);  // the activation and the start
-  CHECK(report["signed_size"] == 2);
+  CHECK(report["entries"] == 3);  // the data, the activation and the start
+  CHECK(report["signed_size"] == 3);
   CHECK(report["unsigned_tail"].is_null());
   // Hundreds of entries past the last checkpoint, as a busy daemon's kill -9 leaves them.
   AppendAndCrash(s.ledger, 700);
@@ -193,15 +193,15 @@ TEST_CASE("daemon start after a crash signs a checkpoint over the recovered entr
     auto d = s.Start(v1, data, rare);
     INFO(d->log());
     REQUIRE(d->running());
-    CHECK_THAT(d->log(), Catch::Contains("recovered 700 entries past the last checkpoint (size 2"));
-    CHECK_THAT(d->log(), Catch::Contains("policies unchanged since the activation at seq 0"));
+    CHECK_THAT(d->log(), Catch::Contains("recovered 700 entries past the last checkpoint (size 3"));
+    CHECK_THAT(d->log(), Catch::Contains("policies unchanged since the activation at seq 1"));
     REQUIRE(d->Stop(SIGKILL) == -1);
   }
   report = s.Verify();
   INFO(report.dump());
   CHECK(report["ok"] == true);
-  CHECK(report["entries"] == 703);
-  CHECK(report["signed_size"] == 703);
+  CHECK(report["entries"] == 704);
+  CHECK(report["signed_size"] == 704);
   CHECK(report["unsigned_tail"].is_null());
   {
     // A clean shutdown and restart signs nothing extra at start.

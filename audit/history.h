@@ -1,0 +1,77 @@
+// The recorded history an audit reads: the entries of a live ledger or of an export bundle,
+// in seq order, with their payloads parsed. Replay, what-if, reports and obligation follow-up
+// read through this, so each of them works on a bundle, offline, exactly as on a ledger.
+// Reading never writes: a ledger is opened (or passed) read-only.
+#pragma once
+
+#include <arbiter/ledger.h>
+#include <arbiter/status.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace arbiter::audit {
+
+struct AuditEntry {
+  uint64_t seq = 0;
+  std::string kind;
+  std::string time;        // RFC 3339 UTC, microseconds
+  std::string raw;         // the exact entry bytes
+  nlohmann::json payload;  // parsed
+};
+
+// Which entries to visit. Bounds are what `audit export` takes: a seq (all digits) or a UTC
+// time prefix ("2026-11-26", "2026-11-26T10:00:00Z"), both inclusive; empty: unbounded.
+struct EntryFilter {
+  std::string from;
+  std::string to;
+  // Kinds to visit; empty: every kind. Entries of other kinds are skipped before parsing.
+  std::vector<std::string> kinds;
+};
+
+// A seq range, inclusive; empty when first > last.
+struct SeqRange {
+  uint64_t first = 0;
+  uint64_t last = 0;
+  bool empty() const { return first > last; }
+};
+
+class History {
+ public:
+  virtual ~History() = default;
+
+  // Reads `ledger` (which must outlive the History).
+  static std::unique_ptr<History> FromLedger(const ledger::Ledger& ledger);
+  // Reads an export bundle after verifying it (ledger::VerifyExportBundle, with `trusted`
+  // keys, or the bundle's own key when none are given): a bundle that does not verify is
+  // refused with the verifier's reason. Only the bundle's entries are visible (stubs of
+  // omitted entries are not entries).
+  static Result<std::unique_ptr<History>> FromBundle(const std::string& path,
+                                                     std::span<const ledger::VerifierKey> trusted);
+
+  // The seqs `filter`'s bounds select among the entries held (time bounds found by binary
+  // search: entry times never go back). An unparsable bound is InvalidArgument.
+  virtual Result<SeqRange> Select(const EntryFilter& filter) const = 0;
+  // Visits the entries of `range` whose kind `filter.kinds` admits (its bounds are ignored:
+  // Select them first), in seq order. Stops at, and returns, the first error `visit` returns.
+  virtual Status Scan(SeqRange range, const std::vector<std::string>& kinds,
+                      const std::function<Status(const AuditEntry&)>& visit) const = 0;
+  // The entry with this seq, if held.
+  virtual Result<std::optional<AuditEntry>> Get(uint64_t seq) const = 0;
+  // The decision entry with this id, if held.
+  virtual Result<std::optional<AuditEntry>> FindDecision(std::string_view decision_id) const = 0;
+  // All seqs held: [0, size) for a ledger, the bundle's range for a bundle.
+  virtual SeqRange All() const = 0;
+  // What this is, for reports: "ledger DIR" or "bundle FILE (seq a..b)".
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace arbiter::audit
