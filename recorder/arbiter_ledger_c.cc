@@ -16,7 +16,7 @@
 
 struct arbiter_ledger {
   std::unique_ptr<arbiter::ledger::Ledger> ledger;
-  std::mutex mu;
+  std::mutex mu;                    // guards `activated`
   std::set<std::string> activated;  // bundle digests whose activation is known to be recorded
 };
 
@@ -34,15 +34,13 @@ int Internal(char** error, const std::exception& e) {
 }
 
 // Records the engine's bundle activation once per ledger handle (the ledger itself skips a
-// bundle it already holds, across handles and processes).
+// bundle it already holds, across handles and processes). Under the lock throughout, so two
+// threads deciding with a new bundle do not both record its activation.
 Status EnsureActivated(arbiter_ledger* l, const arbiter::Engine& engine) {
-  {
-    std::lock_guard<std::mutex> lock(l->mu);
-    if (l->activated.count(engine.digest())) return Status::Ok();
-  }
+  std::lock_guard<std::mutex> lock(l->mu);
+  if (l->activated.count(engine.digest())) return Status::Ok();
   auto seq = arbiter::recorder::EnsurePolicyRecorded(*l->ledger, engine, "arbiter C API");
   if (!seq.ok()) return seq.status();
-  std::lock_guard<std::mutex> lock(l->mu);
   l->activated.insert(engine.digest());
   return Status::Ok();
 }
