@@ -35,7 +35,7 @@ test: bootstrap
 
 # The test suite under AddressSanitizer and UBSan. Excluded: browser tests (they exercise
 # the same daemon code the daemon tests cover) and tests labelled slow (the multi-process
-# crash test, the install test, 10 MB inputs), which run in the Release suite.
+# crash test, the install tests, 10 MB inputs), which run in the Release suite.
 test-sanitize: bootstrap
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARBITER_SANITIZE=ON \
 	  -DARBITER_BUILD_BENCH=OFF $(CMAKE_FLAGS)

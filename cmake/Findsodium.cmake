@@ -1,6 +1,9 @@
 # libsodium ships a pkg-config file but no CMake package on Debian; wrap it as sodium::sodium.
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(PC_SODIUM QUIET libsodium)
+# Also installed with the CMake package (cmake/install.cmake), where pkg-config may be missing.
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(PC_SODIUM QUIET libsodium)
+endif()
 find_path(SODIUM_INCLUDE_DIR sodium.h HINTS ${PC_SODIUM_INCLUDE_DIRS})
 find_library(SODIUM_LIBRARY NAMES sodium libsodium HINTS ${PC_SODIUM_LIBRARY_DIRS})
 include(FindPackageHandleStandardArgs)

@@ -31,4 +31,11 @@ std::string Status::ToString() const {
   return out;
 }
 
+BadResultAccess::BadResultAccess(Status status)
+    : std::logic_error(status.ToString()), status_(std::move(status)) {}
+
+namespace internal {
+void ThrowBadResultAccess(const Status& status) { throw BadResultAccess(status); }
+}  // namespace internal
+
 }  // namespace arbiter

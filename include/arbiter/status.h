@@ -1,10 +1,12 @@
 // Status and Result<T>: how every fallible call in Arbiter's library reports failure.
-// Errors are values; nothing in the public API throws. An OK Status holds no allocation.
+// Errors are values: nothing in the public API throws, except to report a bug in the caller,
+// Result<T>::value() on an error (below). An OK Status holds no allocation.
 #pragma once
 
 #include <cassert>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,7 +68,26 @@ class [[nodiscard]] Status {
   std::shared_ptr<const Rep> rep_;  // null when OK, so OK costs one pointer and no allocation
 };
 
-// Either a T or a non-OK Status. Access the value only after checking ok().
+// What Result<T>::value() (and operator* and operator->) throws on a Result that holds an
+// error, which is a bug in the caller: it should have checked ok() first. what() is the
+// error's text, Status::ToString() ("Not found: entry 12"), and status() the error itself.
+// This is the only exception Arbiter's API throws; left uncaught, it ends the program and
+// the C++ runtime prints that text.
+class BadResultAccess : public std::logic_error {
+ public:
+  explicit BadResultAccess(Status status);
+  const Status& status() const noexcept { return status_; }
+
+ private:
+  Status status_;
+};
+
+namespace internal {
+[[noreturn]] void ThrowBadResultAccess(const Status& status);
+}  // namespace internal
+
+// Either a T or a non-OK Status. Access the value only after checking ok(); value() on an
+// error throws BadResultAccess with the error's text (above).
 template <typename T>
 class [[nodiscard]] Result {
  public:
@@ -80,9 +101,18 @@ class [[nodiscard]] Result {
     static const Status kOk;
     return ok() ? kOk : std::get<Status>(v_);
   }
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
+  T& value() & {
+    if (!ok()) [[unlikely]] internal::ThrowBadResultAccess(std::get<Status>(v_));
+    return *std::get_if<T>(&v_);
+  }
+  const T& value() const& {
+    if (!ok()) [[unlikely]] internal::ThrowBadResultAccess(std::get<Status>(v_));
+    return *std::get_if<T>(&v_);
+  }
+  T&& value() && {
+    if (!ok()) [[unlikely]] internal::ThrowBadResultAccess(std::get<Status>(v_));
+    return std::move(*std::get_if<T>(&v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
