@@ -1,6 +1,6 @@
 // AuthZEN Authorization API 1.0 as the specification says (issue 16), in-process against the
 // daemon's decision service:
-// - receivers MUST ignore unknown members (section 12.1.1 of the final text, "JSON
+// - receivers MUST ignore unknown members (the 1.0 text, "HTTPS JSON Binding", "JSON
 //   Serialization"): at the top level, inside subject, action and resource, in items and
 //   options, whatever their values, on /access/v1/evaluation and /access/v1/evaluations alike;
 //   the decision and the recorded request are those of the body without them;
@@ -146,6 +146,8 @@ TEST_CASE("AuthZEN: unknown members are ignored on both evaluation endpoints") {
         {"subject", Insert(plain, R"("id":"alice")", R"(,"_note":"x")")},
         {"action", Insert(plain, R"("name":"deploy")", R"(,"_meta":{"n":1e3,"z":null})")},
         {"resource", Insert(plain, R"("id":"m1")", R"(,"_tags":["a",1E3])")},
+        {"action, an empty key", Insert(plain, R"("name":"deploy")", R"(,"":1)")},
+        {"top level, an empty key", Append(plain, R"("":{})")},
         {"everywhere",
          Append(Insert(Insert(Insert(plain, R"("id":"alice")", R"(,"a":null)"),
                               R"("name":"deploy")", R"(,"b":1e3)"),
@@ -295,7 +297,8 @@ TEST_CASE("AuthZEN: shape errors name the member at fault") {
       {R"({"subject":{"type":"User","id":"a"},"action":{"name":true},)" + resource + "}",
        "action.name must be a string, not a boolean"},
       {R"({"subject":{"type":"User","id":"a"},)" + action + "}", "resource is required"},
-      {R"({"subject":{"type":"User","id":"a"},)" + action + R"(,"resource":{"type":null,"id":"m1"}})",
+      {R"({"subject":{"type":"User","id":"a"},)" + action +
+           R"(,"resource":{"type":null,"id":"m1"}})",
        "resource.type must be a string, not null"},
       {R"({"subject":{"type":"User","id":"a"},)" + action + "," + resource + R"(,"context":[]})",
        "context must be an object, not an array"},
@@ -346,4 +349,18 @@ TEST_CASE("AuthZEN: shape errors name the member at fault") {
   CHECK(body_error(R"({"evaluations":[{}],"options":{"evaluations_semantic":"first_wins"}})") ==
         "options.evaluations_semantic must be execute_all, deny_on_first_deny or "
         "permit_on_first_permit, not \"first_wins\"");
+}
+
+TEST_CASE("AuthZEN: /v1/decide reads its body as the evaluation endpoints do") {
+  Service s;
+  std::string body = Append(Insert(Body(), R"("id":"alice")", R"(,"_note":1e3)"), R"("_x":null)");
+  Answer native = s.Post("/v1/decide", body);
+  INFO(native.body);
+  REQUIRE(native.status == 200);
+  json answer = native.Json();
+  CHECK(answer["decision"] == "allow");
+  CHECK(s.Recorded(answer["receipt"]["seq"].get<uint64_t>()) == json::parse(Body()));
+  Answer missing = s.Post("/v1/decide", R"({"subject":{"type":"User"}})");
+  CHECK(missing.status == 400);
+  CHECK(missing.Json()["error"]["message"] == "subject.id is required");
 }
