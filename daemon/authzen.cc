@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "common/json_string.h"
 #include "engine/request_parts.h"
@@ -290,6 +292,89 @@ bool StopsAfter(EvaluationsSemantic semantic, bool allowed) {
       return allowed;
   }
   return false;
+}
+
+std::optional<std::string> ParsePublicUrl(std::string_view url, std::string* error) {
+  auto bad = [&](std::string_view why) {
+    *error = fmt::format("--public-url '{}': {}", url, why);
+    return std::nullopt;
+  };
+  for (char c : url) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) {
+      return bad("must not contain spaces or control characters");
+    }
+  }
+  size_t colon = url.find("://");
+  if (colon == std::string_view::npos) {
+    return bad("must be an absolute http or https URL, e.g. https://pdp.example.com[:PORT][/PATH]");
+  }
+  std::string scheme(url.substr(0, colon));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme != "http" && scheme != "https") {
+    return bad(fmt::format("the scheme must be http or https, not '{}'", url.substr(0, colon)));
+  }
+  if (url.find('?') != std::string_view::npos) {
+    return bad("must not have a query ('?'): AuthZEN's policy_decision_point has none");
+  }
+  if (url.find('#') != std::string_view::npos) {
+    return bad("must not have a fragment ('#'): AuthZEN's policy_decision_point has none");
+  }
+  std::string_view rest = url.substr(colon + 3);
+  std::string_view authority = rest.substr(0, rest.find('/'));
+  std::string_view path = rest.substr(authority.size());
+  if (authority.find('@') != std::string_view::npos) {
+    return bad("must not hold credentials (user@host)");
+  }
+  // host, [v6 address] or either with :port
+  std::string_view host = authority, port;
+  if (authority.starts_with('[')) {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return bad("has an unclosed '[' in its host");
+    host = authority.substr(0, close + 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return bad("has text after its bracketed host");
+      port = after.substr(1);
+      if (port.empty()) return bad("has an empty port");
+    }
+  } else if (size_t c = authority.rfind(':'); c != std::string_view::npos) {
+    host = authority.substr(0, c);
+    port = authority.substr(c + 1);
+    if (port.empty()) return bad("has an empty port");
+  }
+  if (host.empty() || host == "[]") return bad("has no host");
+  if (!port.empty()) {
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoul(std::string(port)) > 65535) {
+      return bad(fmt::format("has a bad port '{}'", port));
+    }
+  }
+  while (path.ends_with('/')) path.remove_suffix(1);
+  return scheme + "://" + std::string(authority) + std::string(path);
+}
+
+std::string JoinUrl(std::string_view base, std::string_view path) {
+  while (base.ends_with('/')) base.remove_suffix(1);
+  while (path.starts_with('/')) path.remove_prefix(1);
+  std::string out(base);
+  out += '/';
+  out += path;
+  return out;
+}
+
+std::string AuthZenMetadataJson(std::string_view base_url) {
+  std::string base(base_url);
+  while (base.ends_with('/')) base.pop_back();
+  std::string out = "{\"policy_decision_point\":";
+  AppendJsonString(&out, base);
+  out += ",\"access_evaluation_endpoint\":";
+  AppendJsonString(&out, JoinUrl(base, "/access/v1/evaluation"));
+  out += ",\"access_evaluations_endpoint\":";
+  AppendJsonString(&out, JoinUrl(base, "/access/v1/evaluations"));
+  out += '}';
+  return out;
 }
 
 }  // namespace arbiter::daemon

@@ -1,7 +1,8 @@
 // AuthZEN Authorization API 1.0 request handling that needs no engine state: the one reading
 // of an evaluation request that /access/v1/evaluation, every item of /access/v1/evaluations
 // and /v1/decide share (shape checks naming the JSON path, members AuthZEN does not define
-// ignored) and the batch's plan (defaults, items, the three evaluations_semantic options).
+// ignored), the batch's plan (defaults, items, the three evaluations_semantic options), and
+// the metadata document with its public base URL.
 #pragma once
 
 #include <arbiter/request.h>
@@ -73,5 +74,19 @@ std::optional<EvaluationsPlan> PlanEvaluations(const engine::JsonNode& body, std
 
 // Whether to stop after an item with this decision under `semantic`.
 bool StopsAfter(EvaluationsSemantic semantic, bool allowed);
+
+// A public base URL (`arbiter serve --public-url`): http or https, a host (and port), an
+// optional path, no credentials, query or fragment, no spaces or control characters. Returns
+// it with the scheme in lower case and without trailing slashes; nullopt with *error saying
+// what is wrong.
+std::optional<std::string> ParsePublicUrl(std::string_view url, std::string* error);
+
+// `base` + "/" + `path` with exactly one slash between them.
+std::string JoinUrl(std::string_view base, std::string_view path);
+
+// The metadata document of /.well-known/authzen-configuration (AuthZEN 1.0, "Policy Decision
+// Point Metadata") for a base URL: policy_decision_point and the two evaluation endpoints
+// below it. The search endpoints are not offered, so they are left out.
+std::string AuthZenMetadataJson(std::string_view base_url);
 
 }  // namespace arbiter::daemon

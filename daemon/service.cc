@@ -718,10 +718,7 @@ void DecisionService::HandleMetrics(HttpRequest&, Reply reply, const Principal&)
 }
 
 void DecisionService::HandleConfiguration(HttpRequest&, Reply reply, const Principal&) {
-  const std::string& base = options_.public_base_url;
-  reply(JsonResponse(200, {{"policy_decision_point", base},
-                           {"access_evaluation_endpoint", base + "/access/v1/evaluation"},
-                           {"access_evaluations_endpoint", base + "/access/v1/evaluations"}}));
+  reply(RawJson(200, AuthZenMetadataJson(options_.public_base_url)));
 }
 
 void DecisionService::AddRoutes(Router& router, ApiGuard& guard) {

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <future>
 
+#include "daemon/authzen.h"
 #include "daemon/metrics.h"
 #include "daemon/policy_state.h"
 #include "daemon/router.h"
@@ -363,4 +364,47 @@ TEST_CASE("AuthZEN: /v1/decide reads its body as the evaluation endpoints do") {
   Answer missing = s.Post("/v1/decide", R"({"subject":{"type":"User"}})");
   CHECK(missing.status == 400);
   CHECK(missing.Json()["error"]["message"] == "subject.id is required");
+}
+
+TEST_CASE("--public-url: checked, normalised, joined without double slashes") {
+  struct Good {
+    std::string url, base;
+  };
+  for (const Good& g : std::vector<Good>{
+           {"https://pdp.example.com", "https://pdp.example.com"},
+           {"https://pdp.example.com/", "https://pdp.example.com"},
+           {"https://pdp.example.com/base/", "https://pdp.example.com/base"},
+           {"https://pdp.example.com/base//", "https://pdp.example.com/base"},
+           {"HTTPS://pdp.example.com:8443/a/b", "https://pdp.example.com:8443/a/b"},
+           {"http://127.0.0.1:8181", "http://127.0.0.1:8181"},
+           {"http://[::1]:8181/pdp", "http://[::1]:8181/pdp"},
+           {"https://[2001:db8::1]", "https://[2001:db8::1]"},
+       }) {
+    INFO(g.url);
+    std::string error;
+    auto base = ParsePublicUrl(g.url, &error);
+    INFO(error);
+    REQUIRE(base);
+    CHECK(*base == g.base);
+    json metadata = json::parse(AuthZenMetadataJson(*base));
+    CHECK(metadata == json({{"policy_decision_point", g.base},
+                            {"access_evaluation_endpoint", g.base + "/access/v1/evaluation"},
+                            {"access_evaluations_endpoint", g.base + "/access/v1/evaluations"}}));
+  }
+  for (const std::string bad :
+       {"", "pdp.example.com", "//pdp.example.com", "ftp://pdp.example.com", "https://",
+        "https://:8443", "https://pdp.example.com:", "https://pdp.example.com:99999",
+        "https://pdp.example.com:8x", "https://[::1", "https://[::1]x", "https://a@pdp",
+        "https://pdp.example.com/?", "https://pdp.example.com/p?q=1", "https://pdp/#f",
+        "https://pdp/a\tb", "https://pdp/ a"}) {
+    INFO("'" << bad << "'");
+    std::string error;
+    CHECK_FALSE(ParsePublicUrl(bad, &error));
+    INFO(error);
+    CHECK(error.starts_with("--public-url '"));
+  }
+  CHECK(JoinUrl("https://pdp.example.com/base/", "/access/v1/evaluation") ==
+        "https://pdp.example.com/base/access/v1/evaluation");
+  CHECK(JoinUrl("https://pdp.example.com", "access/v1/evaluation") ==
+        "https://pdp.example.com/access/v1/evaluation");
 }
