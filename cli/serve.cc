@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "cli/command.h"
+#include "daemon/authzen.h"
 #include "daemon/run.h"
 
 namespace arbiter::cli {
@@ -42,6 +43,11 @@ std::function<int()> SetupServe(CLI::App& parent) {
   cmd->add_option("--tls-client-ca", o->tls_client_ca_file,
                   "CA certificates (PEM) for client certificates; principals with "
                   "cert_subject authenticate with them");
+  cmd->add_option("--public-url", o->public_url,
+                  "The URL clients reach the daemon at, e.g. https://pdp.example.com/base behind "
+                  "a proxy: the AuthZEN metadata names it as policy_decision_point and the "
+                  "endpoints below it (http or https, no query or fragment; default: the "
+                  "listening address, https with --tls-cert)");
   cmd->add_option("--auth-file", o->auth_file,
                   "The principals: name, roles, and token_sha256 or cert_subject (JSON, "
                   "spec/http-api.md)");
@@ -142,6 +148,13 @@ std::function<int()> SetupServe(CLI::App& parent) {
     if (o->tls_cert_file.empty() != o->tls_key_file.empty()) {
       std::fputs("error: --tls-cert and --tls-key go together\n", stderr);
       return kExitFailure;
+    }
+    if (!o->public_url.empty()) {
+      std::string error;
+      if (!daemon::ParsePublicUrl(o->public_url, &error)) {
+        std::fprintf(stderr, "error: %s\n", error.c_str());
+        return kExitFailure;
+      }
     }
     (void)cmd;
     return daemon::RunDaemon(*o);

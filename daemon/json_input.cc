@@ -4,8 +4,6 @@
 
 #include <cctype>
 
-#include "engine/json_reader.h"
-
 namespace arbiter::daemon {
 
 bool IsJsonContentType(std::string_view content_type) {
@@ -28,25 +26,44 @@ bool CheckJsonContentType(std::string_view content_type, JsonInputError* error) 
   return false;
 }
 
+namespace {
+
+// The 400 for a text the reader refused.
+JsonInputError ReadError(const engine::JsonReadReport& report, const Status& status) {
+  switch (report.error) {
+    case engine::JsonError::kUtf8:
+      return {400, "invalid_utf8",
+              fmt::format("body is not valid UTF-8 (byte offset {})", report.offset)};
+    case engine::JsonError::kDepth:
+      return {400, "too_deep", status.message()};
+    case engine::JsonError::kSize:
+      return {400, "too_large", status.message()};
+    default:
+      return {400, "invalid_json", status.message()};
+  }
+}
+
+}  // namespace
+
 bool CheckJsonText(std::string_view text, JsonInputError* error, const Limits& limits) {
   engine::JsonReadReport report;
   auto read = engine::ParseJson(text, "body", limits, &report);
   if (read.ok()) return true;
-  switch (report.error) {
-    case engine::JsonError::kUtf8:
-      *error = {400, "invalid_utf8",
-                fmt::format("body is not valid UTF-8 (byte offset {})", report.offset)};
-      return false;
-    case engine::JsonError::kDepth:
-      *error = {400, "too_deep", read.status().message()};
-      return false;
-    case engine::JsonError::kSize:
-      *error = {400, "too_large", read.status().message()};
-      return false;
-    default:
-      *error = {400, "invalid_json", read.status().message()};
-      return false;
+  *error = ReadError(report, read.status());
+  return false;
+}
+
+bool ReadJsonBody(std::string_view content_type, std::string_view body, engine::JsonNode* out,
+                  JsonInputError* error) {
+  if (!CheckJsonContentType(content_type, error)) return false;
+  engine::JsonReadReport report;
+  auto read = engine::ParseJson(body, "body", kDefaultLimits, &report);
+  if (!read.ok()) {
+    *error = ReadError(report, read.status());
+    return false;
   }
+  *out = std::move(read).value();
+  return true;
 }
 
 bool CheckJsonBody(std::string_view content_type, std::string_view body, JsonInputError* error) {

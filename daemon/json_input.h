@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/limits.h"
+#include "engine/json_reader.h"
 
 namespace arbiter::daemon {
 
@@ -34,6 +35,12 @@ bool CheckJsonText(std::string_view text, JsonInputError* error,
                    const Limits& limits = kDefaultLimits);
 // Content type, then CheckJsonText.
 bool CheckJsonBody(std::string_view content_type, std::string_view body, JsonInputError* error);
+
+// CheckJsonBody, keeping what the reader read: on success *out is the body's tree (byte
+// offsets into `body`, numbers with their text as sent). The decision endpoints read their
+// requests from it (daemon/authzen.h); no nlohmann DOM is built.
+bool ReadJsonBody(std::string_view content_type, std::string_view body, engine::JsonNode* out,
+                  JsonInputError* error);
 
 // CheckJsonBody, then nlohmann; on success *out holds the value. Never throws.
 bool ParseJsonBody(std::string_view content_type, std::string_view body, nlohmann::json* out,

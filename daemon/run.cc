@@ -12,11 +12,13 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "daemon/auth_file.h"
 #include "daemon/auth_policy.h"
+#include "daemon/authzen.h"
 #include "daemon/blocking_pool.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -228,6 +230,15 @@ int RunDaemon(const DaemonOptions& options) {
       return 1;
     }
     http.tls_client_ca_file = options.tls_client_ca_file;
+  }
+  std::optional<std::string> public_url;
+  if (!options.public_url.empty()) {
+    std::string error;
+    public_url = ParsePublicUrl(options.public_url, &error);
+    if (!public_url) {
+      LogError("{}", error);
+      return 1;
+    }
   }
 
   ApiFacts facts;
@@ -444,7 +455,8 @@ int RunDaemon(const DaemonOptions& options) {
   std::string scheme = server->tls() ? "https" : "http";
   std::string host_for_url = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
   std::string base_url = fmt::format("{}://{}:{}", scheme, host_for_url, server->port());
-  service.set_public_base_url(base_url);  // named in the AuthZEN metadata
+  // Named in the AuthZEN metadata: where clients reach the daemon, when it is not here.
+  service.set_public_base_url(public_url ? *public_url : base_url);
   // Decisions are completed on the server's threads; the ledger is closed (its writer
   // joined) before the server stops, so every completion posted here runs.
   service.set_completions([io = &server->io_context()](std::function<void()> run) {
@@ -455,8 +467,9 @@ int RunDaemon(const DaemonOptions& options) {
   boost::asio::signal_set signals(server->io_context(), SIGTERM, SIGINT, SIGHUP);
   WaitForSignals(signals, control);
   server->Start();
-  LogInfo("arbiter serving on {} ({} threads{}{})", base_url, http.threads,
-          server->tls() ? ", TLS" : "", options.playground ? ", playground at /playground" : "");
+  LogInfo("arbiter serving on {} ({} threads{}{}{})", base_url, http.threads,
+          server->tls() ? ", TLS" : "", options.playground ? ", playground at /playground" : "",
+          public_url ? ", public URL " + *public_url : "");
   if (!options.port_file.empty()) {
     std::ofstream(options.port_file) << http.host << ":" << server->port() << "\n";
   }

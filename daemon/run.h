@@ -27,6 +27,10 @@ struct DaemonOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;  // ask for client certificates signed by these CAs
+  // The URL clients reach the daemon at (a proxy or TLS terminator in front of it), named in
+  // the AuthZEN metadata; checked by ParsePublicUrl (daemon/authzen.h). Empty: the listening
+  // address, https with TLS.
+  std::string public_url;
   std::string admin_token_file;   // a principal `admin` with role `admin`
   std::string auth_file;          // the principals (spec/http-api.md); empty: none
   std::string api_policy_dir;     // empty: the source tree's stdlib-policies/system-api/

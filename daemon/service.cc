@@ -17,6 +17,7 @@
 #include "daemon/json_input.h"
 #include "daemon/log.h"
 #include "daemon/responses.h"
+#include "engine/json_reader.h"
 
 namespace arbiter::daemon {
 
@@ -177,20 +178,21 @@ void DecisionService::NoteLedgerResult(const Status& status, double seconds) {
   }
 }
 
-bool DecisionService::DecideOne(const PolicyState& state, const nlohmann::json& request,
-                                std::string_view body_text, bool explain, Answer answer,
+bool DecisionService::DecideOne(const PolicyState& state, std::string_view body,
+                                const engine::JsonNode& item, const engine::JsonNode* defaults,
+                                std::optional<size_t> index, bool explain, Answer answer,
                                 std::string_view principal, Decided* out,
                                 std::string* error) const {
-  if (!CheckEvaluationShape(request, error)) return false;
-  std::string dumped;
-  if (body_text.empty()) dumped = request.dump();
-  std::string_view request_text = body_text.empty() ? std::string_view(dumped) : body_text;
-  auto parsed = Request::FromJson(request_text, "request");
-  if (!parsed.ok()) {
-    *error = parsed.status().message();
+  // The request as read, when it is not the body itself (unknown members left out, a batch
+  // item with its defaults): only for building the record, which copies it.
+  thread_local std::string buffer;
+  Request request;
+  std::string_view request_text;
+  if (!ReadEvaluationRequest(body, item, defaults, index, &request, &request_text, &buffer,
+                             error)) {
     return false;
   }
-  return DecideParsed(state, *parsed, request_text, explain, answer, principal, out, error);
+  return DecideParsed(state, request, request_text, explain, answer, principal, out, error);
 }
 
 bool DecisionService::DecideParsed(const PolicyState& state, const Request& request,
@@ -240,36 +242,22 @@ bool DecisionService::DecideParsed(const PolicyState& state, const Request& requ
 bool DecisionService::DecideBody(HttpRequest& req, Reply& reply, const PolicyState* state,
                                  bool explain, Answer answer, std::string_view principal,
                                  Decided* out) const {
+  // One reading for every decision endpoint: the one JSON reader's tree, then the request's
+  // members from it (daemon/authzen.h). A body that is exactly a request is recorded as sent.
   std::string_view body = req.body();
+  engine::JsonNode root;
   JsonInputError input_error;
-  if (!CheckJsonContentType(Sv(req[http::field::content_type]), &input_error)) {
+  if (!ReadJsonBody(Sv(req[http::field::content_type]), body, &root, &input_error)) {
     reply(ErrorResponse(input_error.status, input_error.code, input_error.message));
     return false;
   }
-  // Fast path: a body that parses as a complete request is decided straight from its text,
-  // with no JSON DOM; Request::FromJson reads it with the JSON reader and limits ReadJson
-  // uses, so a body it refuses gets ReadJson's 400 below. Ids may be empty for the engine, not for AuthZEN
-  // (CheckEvaluationShape), so such a body takes the DOM path and gets its message there.
-  if (state) {
-    auto parsed = Request::FromJson(body, "request");
-    if (parsed.ok() && !parsed->subject().id.empty() && !parsed->resource().id.empty()) {
-      std::string error;
-      if (DecideParsed(*state, *parsed, body, explain, answer, principal, out, &error)) {
-        return true;
-      }
-      reply(ErrorResponse(400, "invalid_request", error));
-      return false;
-    }
-  }
-  // Everything else goes through the DOM, which gives the precise 4xx.
-  nlohmann::json json;
-  if (!ReadJson(req, reply, &json)) return false;
   if (!state) {
     reply(ErrorResponse(503, "not_ready", "no policies loaded"));
     return false;
   }
   std::string error;
-  if (!DecideOne(*state, json, body, explain, answer, principal, out, &error)) {
+  if (!DecideOne(*state, body, root, nullptr, std::nullopt, explain, answer, principal, out,
+                 &error)) {
     reply(ErrorResponse(400, "invalid_request", error));
     return false;
   }
@@ -338,14 +326,18 @@ void DecisionService::HandleEvaluation(HttpRequest& req, Reply reply,
 
 void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply,
                                         const Principal& principal) {
-  nlohmann::json body;
-  if (!ReadJson(req, reply, &body)) return;
+  std::string_view body = req.body();
+  engine::JsonNode root;
+  JsonInputError input_error;
+  if (!ReadJsonBody(Sv(req[http::field::content_type]), body, &root, &input_error)) {
+    return reply(ErrorResponse(input_error.status, input_error.code, input_error.message));
+  }
   std::string error;
-  auto plan = PlanEvaluations(body, &error);
+  auto plan = PlanEvaluations(root, &error);
   if (!plan) return reply(ErrorResponse(400, "invalid_request", error));
   if (plan->single) {
-    // No evaluations array: answered exactly as /access/v1/evaluation.
-    req.body() = plan->items.front().dump();
+    // No evaluations array: answered exactly as /access/v1/evaluation answers this body (its
+    // evaluations and options members are unknown there, so ignored).
     return HandleEvaluation(req, std::move(reply), principal);
   }
   auto state = policy();
@@ -370,12 +362,12 @@ void DecisionService::HandleEvaluations(HttpRequest& req, Reply reply,
     batch->reply(RawJson(batch->ledger_failed.load() ? 503 : 200, std::move(out)));
   };
 
-  for (const auto& item : plan->items) {
+  for (size_t index = 0; index < plan->items.size(); ++index) {
     auto decided = std::make_shared<Decided>();
     decided->state = state;
     std::string item_error;
-    if (!DecideOne(*state, item, {}, false, Answer::kAuthZen, principal.name, decided.get(),
-                   &item_error)) {
+    if (!DecideOne(*state, body, *plan->items[index], &root, index, false, Answer::kAuthZen,
+                   principal.name, decided.get(), &item_error)) {
       // Not decided: reported in place, nothing recorded; counts as a deny for the semantic.
       batch->results.push_back(
           nlohmann::json({{"decision", false},
@@ -788,10 +780,7 @@ void DecisionService::HandleMetrics(HttpRequest&, Reply reply, const Principal&)
 }
 
 void DecisionService::HandleConfiguration(HttpRequest&, Reply reply, const Principal&) {
-  const std::string& base = options_.public_base_url;
-  reply(JsonResponse(200, {{"policy_decision_point", base},
-                           {"access_evaluation_endpoint", base + "/access/v1/evaluation"},
-                           {"access_evaluations_endpoint", base + "/access/v1/evaluations"}}));
+  reply(RawJson(200, AuthZenMetadataJson(options_.public_base_url)));
 }
 
 void DecisionService::AddRoutes(Router& router, ApiGuard& guard) {

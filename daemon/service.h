@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "daemon/auth_policy.h"
@@ -21,6 +22,10 @@
 
 namespace arbiter::recorder {
 class RequestPrivacy;
+}
+
+namespace arbiter::engine {
+struct JsonNode;
 }
 
 namespace arbiter::daemon {
@@ -91,12 +96,14 @@ class DecisionService {
   // The record names `principal` as the caller.
   bool DecideBody(HttpRequest& req, Reply& reply, const PolicyState* state, bool explain,
                   Answer answer, std::string_view principal, Decided* out) const;
-  // Decides one AuthZEN-shaped request on `state`; false with *error when the request is
-  // unusable (nothing decided, nothing to record).
-  // `request_text` is the request's JSON text when the caller has it (the body), else empty.
-  bool DecideOne(const PolicyState& state, const nlohmann::json& request,
-                 std::string_view request_text, bool explain, Answer answer,
-                 std::string_view principal, Decided* out, std::string* error) const;
+  // Reads one evaluation request of `body` (ReadEvaluationRequest, daemon/authzen.h: `item`
+  // is the body's tree or the item at `index` of its evaluations, with `defaults`) and decides
+  // it on `state`; false with *error when the request is unusable (nothing decided, nothing
+  // to record).
+  bool DecideOne(const PolicyState& state, std::string_view body, const engine::JsonNode& item,
+                 const engine::JsonNode* defaults, std::optional<size_t> index, bool explain,
+                 Answer answer, std::string_view principal, Decided* out,
+                 std::string* error) const;
   // The part after parsing: decide, build the response prefix and the ledger record.
   bool DecideParsed(const PolicyState& state, const Request& request,
                     std::string_view request_text, bool explain, Answer answer,

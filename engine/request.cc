@@ -3,9 +3,24 @@
 #include "engine/builtins.h"
 #include "engine/json_reader.h"
 #include "engine/request_impl.h"
+#include "engine/request_parts.h"
 #include "engine/value_json.h"
 
 namespace arbiter {
+
+namespace engine {
+
+// The one way to make a Request from a RequestImpl (a friend of Request).
+struct RequestAccess {
+  static Request Wrap(std::shared_ptr<const RequestImpl> impl) {
+    Request r;
+    r.impl_ = std::move(impl);
+    return r;
+  }
+};
+
+}  // namespace engine
+
 namespace {
 
 using engine::EntityObj;
@@ -41,12 +56,12 @@ Result<const engine::RecObj*> Properties(const JsonNode& node, engine::Arena* ar
 
 Result<const EntityObj*> TypedEntity(const JsonNode* node, std::string_view what,
                                      engine::Arena* arena, const JsonSource& src,
-                                     uint32_t parent_offset) {
+                                     uint32_t parent_offset, bool strict) {
   if (!node) return Bad(src, parent_offset, "request has no \"" + std::string(what) + "\"");
   if (node->type != JsonNode::kObject) {
     return Bad(src, node->offset, "\"" + std::string(what) + "\" must be an object {\"type\", \"id\"}");
   }
-  ARBITER_RETURN_IF_ERROR(CheckKeys(*node, src, {"type", "id", "properties"}, what));
+  if (strict) ARBITER_RETURN_IF_ERROR(CheckKeys(*node, src, {"type", "id", "properties"}, what));
   const JsonNode* type = node->Get("type");
   const JsonNode* id = node->Get("id");
   if (!type || type->type != JsonNode::kString || type->text.empty()) {
@@ -66,21 +81,18 @@ void FinishHashes(engine::RequestImpl* r) {
   r->action_hash = engine::HashBytes(r->action->id);
 }
 
-}  // namespace
-
-Result<Request> Request::FromJson(std::string_view json, std::string_view file) {
-  JsonSource src{file, json};
-  ARBITER_ASSIGN_OR_RETURN(JsonNode root, engine::ParseJson(json, file));
-  if (root.type != JsonNode::kObject) return Bad(src, root.offset, "a request must be a JSON object");
-  ARBITER_RETURN_IF_ERROR(CheckKeys(root, src, {"subject", "action", "resource", "context"}, "request"));
+// The request from its four members. `strict`: a key these objects do not define is an error
+// (request files, the library); otherwise it is not looked at (the daemon's AuthZEN reading).
+Result<Request> Build(const JsonSource& src, const JsonNode* subject, const JsonNode* action,
+                      const JsonNode* resource, const JsonNode* context, uint32_t root_offset,
+                      bool strict) {
   auto impl = std::make_shared<engine::RequestImpl>();
   engine::Arena* arena = &impl->arena;
-  ARBITER_ASSIGN_OR_RETURN(impl->subject, TypedEntity(root.Get("subject"), "subject", arena, src, root.offset));
-  ARBITER_ASSIGN_OR_RETURN(impl->resource, TypedEntity(root.Get("resource"), "resource", arena, src, root.offset));
-  const JsonNode* action = root.Get("action");
-  if (!action) return Bad(src, root.offset, "request has no \"action\"");
+  ARBITER_ASSIGN_OR_RETURN(impl->subject, TypedEntity(subject, "subject", arena, src, root_offset, strict));
+  ARBITER_ASSIGN_OR_RETURN(impl->resource, TypedEntity(resource, "resource", arena, src, root_offset, strict));
+  if (!action) return Bad(src, root_offset, "request has no \"action\"");
   if (action->type != JsonNode::kObject) return Bad(src, action->offset, "\"action\" must be an object {\"name\"}");
-  ARBITER_RETURN_IF_ERROR(CheckKeys(*action, src, {"name", "properties"}, "action"));
+  if (strict) ARBITER_RETURN_IF_ERROR(CheckKeys(*action, src, {"name", "properties"}, "action"));
   const JsonNode* name = action->Get("name");
   if (!name || name->type != JsonNode::kString || name->text.empty()) {
     return Bad(src, action->offset, "\"action\" needs a non-empty string \"name\"");
@@ -88,7 +100,6 @@ Result<Request> Request::FromJson(std::string_view json, std::string_view file) 
   auto* a = const_cast<EntityObj*>(engine::MakeEntityRef(arena, engine::kActionType, name->text));
   ARBITER_ASSIGN_OR_RETURN(a->properties, Properties(*action, arena, src));
   impl->action = a;
-  const JsonNode* context = root.Get("context");
   if (context) {
     if (context->type != JsonNode::kObject) return Bad(src, context->offset, "\"context\" must be an object");
     ARBITER_ASSIGN_OR_RETURN(impl->context, engine::JsonToValue(*context, arena, src));
@@ -99,9 +110,28 @@ Result<Request> Request::FromJson(std::string_view json, std::string_view file) 
     impl->context = engine::MakeRecord(arena, nullptr, nullptr, 0);
   }
   FinishHashes(impl.get());
-  Request r;
-  r.impl_ = std::move(impl);
-  return r;
+  return engine::RequestAccess::Wrap(std::move(impl));
+}
+
+}  // namespace
+
+namespace engine {
+
+Result<Request> RequestFromJsonParts(const JsonSource& src, const JsonNode& subject,
+                                     const JsonNode& action, const JsonNode& resource,
+                                     const JsonNode* context) {
+  return Build(src, &subject, &action, &resource, context, subject.offset, /*strict=*/false);
+}
+
+}  // namespace engine
+
+Result<Request> Request::FromJson(std::string_view json, std::string_view file) {
+  JsonSource src{file, json};
+  ARBITER_ASSIGN_OR_RETURN(JsonNode root, engine::ParseJson(json, file));
+  if (root.type != JsonNode::kObject) return Bad(src, root.offset, "a request must be a JSON object");
+  ARBITER_RETURN_IF_ERROR(CheckKeys(root, src, {"subject", "action", "resource", "context"}, "request"));
+  return Build(src, root.Get("subject"), root.Get("action"), root.Get("resource"),
+               root.Get("context"), root.offset, /*strict=*/true);
 }
 
 EntityRef::View Request::subject() const { return {impl_->subject->type, impl_->subject->id}; }

@@ -12,6 +12,7 @@ namespace arbiter {
 
 namespace engine {
 struct RequestImpl;
+struct RequestAccess;  // engine/request.cc: requests from JSON already read (request_parts.h)
 }
 
 struct EntityRef {
@@ -42,6 +43,7 @@ class Request {
   const engine::RequestImpl& impl() const { return *impl_; }
 
  private:
+  friend struct engine::RequestAccess;
   std::shared_ptr<const engine::RequestImpl> impl_;
 };
 

@@ -553,9 +553,65 @@ TEST_CASE("TLS with a certificate and key") {
   HttpClient client(d.port(), /*tls=*/true);
   auto res = client.Post("/v1/decide", Eval("alice", "deploy", "m1"));
   CHECK(res.status == 200);
+  // The metadata names the https URLs the daemon answers on.
   json c = json::parse(client.Get("/.well-known/authzen-configuration").body);
-  CHECK(c["policy_decision_point"].get<std::string>().starts_with("https://"));
+  std::string base = "https://127.0.0.1:" + std::to_string(d.port());
+  CHECK(c == json({{"policy_decision_point", base},
+                   {"access_evaluation_endpoint", base + "/access/v1/evaluation"},
+                   {"access_evaluations_endpoint", base + "/access/v1/evaluations"}}));
   CHECK(d.process->Stop() == 0);
+}
+
+TEST_CASE("AuthZEN metadata: --public-url is the base a proxy publishes") {
+  // A trailing slash is not doubled; the search endpoints (not offered) are left out.
+  Daemon d({"--public-url", "https://pdp.example.com/base/"});
+  HttpClient client(d.port());
+  auto res = client.Get("/.well-known/authzen-configuration");
+  REQUIRE(res.status == 200);
+  CHECK(res.header("content-type").starts_with("application/json"));
+  CHECK(json::parse(res.body) ==
+        json({{"policy_decision_point", "https://pdp.example.com/base"},
+              {"access_evaluation_endpoint", "https://pdp.example.com/base/access/v1/evaluation"},
+              {"access_evaluations_endpoint",
+               "https://pdp.example.com/base/access/v1/evaluations"}}));
+  // The daemon still answers on its own address.
+  CHECK(client.Post("/access/v1/evaluation", Eval("alice", "deploy", "m1")).status == 200);
+  CHECK(d.process->Stop() == 0);
+
+  Daemon root({"--public-url", "http://pdp.internal:9000"});
+  HttpClient root_client(root.port());
+  json c = json::parse(root_client.Get("/.well-known/authzen-configuration").body);
+  CHECK(c["policy_decision_point"] == "http://pdp.internal:9000");
+  CHECK(c["access_evaluation_endpoint"] == "http://pdp.internal:9000/access/v1/evaluation");
+  CHECK(root.process->Stop() == 0);
+}
+
+TEST_CASE("--public-url must be an http(s) URL without query or fragment") {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"ftp://pdp.example.com", "http or https"},
+      {"pdp.example.com/base", "http or https"},
+      {"https://", "host"},
+      {"https:///base", "host"},
+      {"https://pdp.example.com/base?tenant=1", "query"},
+      {"https://pdp.example.com/#top", "fragment"},
+      {"https://user:pw@pdp.example.com", "credentials"},
+      {"https://pdp.example.com/a b", "space"},
+  };
+  for (const auto& [url, reason] : bad) {
+    TempDir dir("public-url");
+    DaemonProcess p(dir.path, {"--policies", kTestdata + "/v1", "--ledger",
+                               (dir.path / "ledger").string(), "--public-url", url});
+    INFO(url << ": " << p.log());
+    CHECK_FALSE(p.running());
+    CHECK(p.start_exit_code() == 1);
+    std::string log = p.log();
+    CHECK(log.find("--public-url") != std::string::npos);
+    CHECK(log.find(reason) != std::string::npos);
+    CHECK_FALSE(fs::exists(dir.path / "ledger"));  // refused before anything was opened
+  }
+  std::string help;
+  RunCommand({kArbiter, "serve", "--help"}, &help);
+  CHECK(help.find("--public-url") != std::string::npos);
 }
 
 TEST_CASE("start-up failures are clear") {
