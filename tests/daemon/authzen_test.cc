@@ -21,6 +21,7 @@
 #include "daemon/policy_state.h"
 #include "daemon/router.h"
 #include "daemon/service.h"
+#include "tests/daemon/in_process_service.h"
 
 using namespace arbiter;
 using namespace arbiter::daemon;
@@ -40,46 +41,19 @@ struct Answer {
 
 // The daemon's service on the tests' v1 policy (alice owns m1 and may deploy it; a context
 // with "frozen": true forbids), an in-memory ledger, and the default API policy on loopback.
-struct Service {
-  std::unique_ptr<ledger::Ledger> ledger;
-  Metrics metrics;
-  std::unique_ptr<DecisionService> service;
-  std::unique_ptr<ApiGuard> guard;
-  Router router;
-
-  Service() {
-    ledger::LedgerOptions options;
-    std::array<uint8_t, 32> seed{};
-    options.signing_key = std::make_shared<const ledger::SigningKey>(
-        ledger::SigningKey::FromSeed("test.example/authzen", seed).value());
-    ledger = ledger::Ledger::OpenWithStorage(ledger::NewMemoryStorage(), options).value();
-    PolicyFiles files;
-    files.policy_paths.push_back((kTestdata / "v1").string());
-    files.data_paths.push_back((kTestdata / "entities.json").string());
-    PolicyLoad load = LoadPolicyFiles(files);
-    INFO(load.error.status.ToString() << load.error.formatted);
-    REQUIRE(load.state);
-    service = std::make_unique<DecisionService>(ServiceOptions{files, "", nullptr}, ledger.get(),
-                                                &metrics);
-    REQUIRE(service->Activate(std::move(load.state), "test").ok());
-    ApiFacts facts;
-    facts.loopback = true;
-    auto created = ApiGuard::Create(
-        (fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies" / "system-api").string(), {}, facts);
-    REQUIRE(created.ok());
-    guard = std::move(created).value();
-    service->AddRoutes(router, *guard);
-  }
+struct Service : arbiter::testing::InProcessService {
+  Service()
+      : InProcessService(
+            [] {
+              PolicyFiles files;
+              files.policy_paths.push_back((kTestdata / "v1").string());
+              files.data_paths.push_back((kTestdata / "entities.json").string());
+              return files;
+            }(),
+            "test.example/authzen") {}
 
   Answer Post(const std::string& target, const std::string& body) {
-    HttpRequest req{http::verb::post, target, 11};
-    req.set(http::field::content_type, "application/json");
-    req.body() = body;
-    req.prepare_payload();
-    std::promise<HttpResponse> answered;
-    auto future = answered.get_future();
-    router.Route(req, [&answered](HttpResponse res) { answered.set_value(std::move(res)); });
-    HttpResponse res = future.get();
+    HttpResponse res = InProcessService::Post(target, body);
     return {res.result_int(), res.body()};
   }
 

@@ -21,6 +21,7 @@
 #include "daemon/policy_state.h"
 #include "daemon/router.h"
 #include "daemon/service.h"
+#include "tests/daemon/in_process_service.h"
 #include "tests/daemon/daemon_process.h"
 
 using namespace arbiter;
@@ -30,56 +31,25 @@ namespace http = boost::beast::http;
 
 namespace {
 
-struct Service {
-  std::unique_ptr<ledger::Ledger> ledger;
-  Metrics metrics;
-  std::unique_ptr<DecisionService> service;
-  std::unique_ptr<ApiGuard> guard;
-  Router router;
-
-  Service() {
-    ledger::LedgerOptions options;
-    std::array<uint8_t, 32> seed{};
-    options.signing_key = std::make_shared<const ledger::SigningKey>(
-        ledger::SigningKey::FromSeed("test.example/decide", seed).value());
-    ledger = ledger::Ledger::OpenWithStorage(ledger::NewMemoryStorage(), options).value();
-    PolicyFiles files;
-    fs::path stdlib = fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies";
-    for (const auto& pack : fs::directory_iterator(stdlib)) {
-      if (!pack.is_directory()) continue;
-      files.policy_paths.push_back(pack.path().string());
-      files.schema_paths.push_back((pack.path() / "schema.arbiterschema").string());
-      files.data_paths.push_back((pack.path() / "entities.json").string());
-    }
-    std::sort(files.policy_paths.begin(), files.policy_paths.end());
-    std::sort(files.schema_paths.begin(), files.schema_paths.end());
-    std::sort(files.data_paths.begin(), files.data_paths.end());
-    PolicyLoad load = LoadPolicyFiles(files);
-    INFO(load.error.status.ToString() << load.error.formatted);
-    REQUIRE(load.state);
-    service = std::make_unique<DecisionService>(ServiceOptions{files, "", nullptr}, ledger.get(),
-                                                &metrics);
-    REQUIRE(service->Activate(std::move(load.state), "test").ok());
-    // As `arbiter serve` on loopback without an auth file: anyone may decide.
-    ApiFacts facts;
-    facts.loopback = true;
-    auto created = ApiGuard::Create((stdlib / "system-api").string(), {}, facts);
-    REQUIRE(created.ok());
-    guard = std::move(created).value();
-    service->AddRoutes(router, *guard);
-  }
-
-  HttpResponse Post(const std::string& target, const std::string& body,
-                    const std::string& content_type = "application/json") {
-    HttpRequest req{http::verb::post, target, 11};
-    req.set(http::field::content_type, content_type);
-    req.body() = body;
-    req.prepare_payload();
-    std::promise<HttpResponse> answered;
-    auto future = answered.get_future();
-    router.Route(req, [&answered](HttpResponse res) { answered.set_value(std::move(res)); });
-    return future.get();
-  }
+// Every stdlib pack together, with their schemas and data.
+struct Service : arbiter::testing::InProcessService {
+  Service()
+      : InProcessService(
+            [] {
+              PolicyFiles files;
+              fs::path stdlib = fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies";
+              for (const auto& pack : fs::directory_iterator(stdlib)) {
+                if (!pack.is_directory()) continue;
+                files.policy_paths.push_back(pack.path().string());
+                files.schema_paths.push_back((pack.path() / "schema.arbiterschema").string());
+                files.data_paths.push_back((pack.path() / "entities.json").string());
+              }
+              std::sort(files.policy_paths.begin(), files.policy_paths.end());
+              std::sort(files.schema_paths.begin(), files.schema_paths.end());
+              std::sort(files.data_paths.begin(), files.data_paths.end());
+              return files;
+            }(),
+            "test.example/decide") {}
 };
 
 // What the definition says of a body: 0 when it is a request to decide (*request: the

@@ -15,6 +15,7 @@
 #include "daemon/policy_state.h"
 #include "daemon/router.h"
 #include "daemon/service.h"
+#include "tests/daemon/in_process_service.h"
 #include "tests/daemon/daemon_process.h"
 
 using namespace arbiter;
@@ -24,50 +25,19 @@ namespace http = boost::beast::http;
 
 namespace {
 
-struct Service {
-  std::unique_ptr<ledger::Ledger> ledger;
-  Metrics metrics;
-  std::unique_ptr<DecisionService> service;
-  std::unique_ptr<ApiGuard> guard;
-  Router router;
-
-  Service() {
-    ledger::LedgerOptions options;
-    std::array<uint8_t, 32> seed{};
-    options.signing_key = std::make_shared<const ledger::SigningKey>(
-        ledger::SigningKey::FromSeed("test.example/json", seed).value());
-    ledger = ledger::Ledger::OpenWithStorage(ledger::NewMemoryStorage(), options).value();
-    fs::path pack = fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies" / "access-rbac";
-    PolicyFiles files;
-    files.policy_paths.push_back(pack.string());
-    files.schema_paths.push_back((pack / "schema.arbiterschema").string());
-    files.data_paths.push_back((pack / "entities.json").string());
-    PolicyLoad load = LoadPolicyFiles(files);
-    INFO(load.error.status.ToString() << load.error.formatted);
-    REQUIRE(load.state);
-    service = std::make_unique<DecisionService>(ServiceOptions{files, "", nullptr}, ledger.get(),
-                                                &metrics);
-    REQUIRE(service->Activate(std::move(load.state), "test").ok());
-    // As `arbiter serve` on loopback without an auth file: anyone may decide.
-    ApiFacts facts;
-    facts.loopback = true;
-    auto created = ApiGuard::Create(
-        (fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies" / "system-api").string(), {}, facts);
-    REQUIRE(created.ok());
-    guard = std::move(created).value();
-    service->AddRoutes(router, *guard);
-  }
-
-  HttpResponse Post(const std::string& target, const std::string& body) {
-    HttpRequest req{http::verb::post, target, 11};
-    req.set(http::field::content_type, "application/json");
-    req.body() = body;
-    req.prepare_payload();
-    std::promise<HttpResponse> answered;
-    auto future = answered.get_future();
-    router.Route(req, [&answered](HttpResponse res) { answered.set_value(std::move(res)); });
-    return future.get();
-  }
+// The access-rbac pack with its schema and data.
+struct Service : arbiter::testing::InProcessService {
+  Service()
+      : InProcessService(
+            [] {
+              fs::path pack = fs::path(ARBITER_SOURCE_DIR) / "stdlib-policies" / "access-rbac";
+              PolicyFiles files;
+              files.policy_paths.push_back(pack.string());
+              files.schema_paths.push_back((pack / "schema.arbiterschema").string());
+              files.data_paths.push_back((pack / "entities.json").string());
+              return files;
+            }(),
+            "test.example/json") {}
 
   // A request on one line with `value` as context member "x".
   static std::string With(const std::string& value) {
