@@ -389,7 +389,7 @@ std::string ReplayReport::ToText() const {
       out += fmt::format(": allow -> deny {}, deny -> allow {}", allow_to_deny, deny_to_allow);
     }
     if (reasons_changed > 0) {
-      out += fmt::format("; {} more keep their decision for other reasons", reasons_changed);
+      out += fmt::format("; {} more keep their decision, decided by other rules", reasons_changed);
     }
   }
   out += "\n";

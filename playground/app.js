@@ -58,9 +58,33 @@
 
   // ---- URL state -----------------------------------------------------------------------
 
+  // The URL is written 250 ms after the last edit, asynchronously (it is compressed). Until it
+  // is, the edit is also kept in this tab's sessionStorage, written at once, so a reload right
+  // after typing (or a tab closed and reopened) keeps it; the start-up prefers it to the URL.
+  const PENDING_KEY = 'arbiter.playground.pending';
+  function keepPending() {
+    try {
+      sessionStorage.setItem(PENDING_KEY,
+        JSON.stringify({ tab: state.tab, example: state.example, editors: texts() }));
+    } catch (e) { /* no storage: the URL alone keeps the state */ }
+  }
+  function dropPending() {
+    try { sessionStorage.removeItem(PENDING_KEY); } catch (e) { /* no storage */ }
+  }
+  function readPending() {
+    try {
+      const text = sessionStorage.getItem(PENDING_KEY);
+      const pending = text ? JSON.parse(text) : null;
+      return pending && pending.editors && typeof pending.editors.policy === 'string' ? pending : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
   let saveTimer = 0;
   let lastHash = '';
   function scheduleSave() {
+    keepPending();
     clearTimeout(saveTimer);
     saveTimer = setTimeout(saveNow, 250);
   }
@@ -71,7 +95,9 @@
       lastHash = hash;
       history.replaceState(null, '', hash);
     }
+    dropPending();
   }
+  window.addEventListener('pagehide', () => { if (saveTimer) keepPending(); });
 
   // Returns '' when the fragment held editor texts, else why not ('none' when it held none).
   async function loadFromHash() {
@@ -423,7 +449,17 @@
   // ---- start ------------------------------------------------------------------------------
 
   (async function start() {
-    const linkProblem = await loadFromHash();
+    const pending = readPending();
+    let linkProblem = '';
+    if (pending) {
+      // An edit the URL had not caught up with when the page went away.
+      if (TABS.includes(pending.tab)) selectTab(pending.tab, false);
+      state.example = pending.example;
+      setEditors(pending.editors);
+      scheduleSave();
+    } else {
+      linkProblem = await loadFromHash();
+    }
     await loadExamples();
     if (linkProblem && state.examples.length) {
       const preferred = state.examples.find((e) => e.name === 'ai-model-deployment') || state.examples[0];

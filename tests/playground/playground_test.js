@@ -519,6 +519,16 @@ async function run(args) {
       await shot(`layout-${w}x${h}`);
     }
 
+    // 10b. An edit survives a reload made at once, before the URL caught up with it.
+    const lastMinute = (await editorValue(page, 'policy')) + '\n// edited just before a reload\n';
+    await setEditor(page, 'policy', lastMinute);
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    check('an edit survives an immediate reload', await editorValue(page, 'policy') === lastMinute,
+      (await editorValue(page, 'policy')).slice(-80));
+    await page.waitForTimeout(400);
+    check('and the URL then holds it', /[#&]s=/.test(page.url()), page.url());
+
     // 11. A damaged link does not break the page: it says so and loads an example.
     const damaged = await context.newPage();
     const damagedErrors = [];
