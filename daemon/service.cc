@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "audit/replay.h"
+#include "audit/review_cases.h"
 #include "common/limits.h"
 #include "common/encoding.h"
 #include "common/json_string.h"
@@ -483,6 +484,11 @@ void DecisionService::HandleEvidence(HttpRequest& req, Reply reply, const Princi
   if (auto b = body.find("body"); b != body.end()) {
     if (!b->is_object()) return reply(ErrorResponse(400, "invalid_request", "body must be an object"));
     evidence.body = *b;
+  }
+  // A review says what the decision should have been and why (spec/audit.md).
+  if (evidence.type == "review") {
+    Status review = audit::CheckReviewBody(evidence.body);
+    if (!review.ok()) return reply(ErrorResponse(400, "invalid_request", review.message()));
   }
   if (auto digest = body.find("digest"); digest != body.end()) {
     if (!digest->is_string()) {

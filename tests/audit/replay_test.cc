@@ -12,6 +12,8 @@
 
 #include "audit/decision_view.h"
 #include "audit/replay.h"
+#include "audit/review_cases.h"
+#include "policytest/runner.h"
 #include "recorder/recorder.h"
 #include "tests/audit/audit_fixture.h"
 
@@ -280,4 +282,103 @@ TEST_CASE("show: a decision with its evidence, controls, activation and data ver
   CHECK((*later)["data"]["digest"] == f.data1_digest);
   CHECK((*later)["evidence"].empty());
   CHECK(DescribeDecision(*history, "nope").status().code() == StatusCode::kNotFound);
+}
+
+namespace {
+
+std::vector<std::string> ReasonsOf(const arbiter::ledger::Ledger& ledger, uint64_t seq) {
+  auto entry = ledger.Get(seq);
+  REQUIRE(entry.ok());
+  std::vector<std::string> rules;
+  const nlohmann::json parsed = entry->ToJson();
+  for (const auto& r : parsed["payload"]["reasons"]) rules.push_back(r["rule"]);
+  return rules;
+}
+
+// Writes the pack's policy (as given) and schema next to the generated cases, and runs them.
+arbiter::policytest::RunReport RunCases(const std::string& dir, const std::string& policy) {
+  {
+    std::ofstream(dir + "/model_deployment.arbiter") << policy;
+    std::ofstream(dir + "/schema.arbiterschema") << ReadFile(kPackDir + "/schema.arbiterschema");
+  }
+  auto report = arbiter::policytest::RunTests({dir}, {});
+  REQUIRE(report.ok());
+  for (const auto& p : report->packs) {
+    INFO(p.diagnostics_text);
+    REQUIRE(p.ok);
+  }
+  return std::move(report).value();
+}
+
+}  // namespace
+
+TEST_CASE("cases: a review that disagrees becomes a failing test until the policy is fixed") {
+  Fixture f;
+  // A deny by the high-risk approval rule alone, which a reviewer says should have been allowed,
+  // and an allow a reviewer confirms.
+  const RecordedDecision* wrong = nullptr;
+  const RecordedDecision* right = nullptr;
+  for (const auto& d : f.decisions) {
+    auto rules = ReasonsOf(*f.ledger, d.seq);
+    if (!wrong && !d.allow && d.version == 0 &&
+        rules == std::vector<std::string>{"ai.model_deployment.high_risk_without_approval"}) {
+      wrong = &d;
+    }
+    if (!right && d.allow && d.version == 0) right = &d;
+  }
+  REQUIRE(wrong != nullptr);
+  REQUIRE(right != nullptr);
+  auto review = [&](const RecordedDecision& d, const char* expected, const char* reason) {
+    ledger::EvidenceRecord e;
+    e.decision_ids = {d.id};
+    e.type = "review";
+    e.author = "claims-reviewer";
+    e.body = {{"expected", expected}, {"reason", reason}};
+    REQUIRE(CheckReviewBody(e.body).ok());
+    auto record = e.ToRecord();
+    REQUIRE(record.ok());
+    REQUIRE(f.ledger->Append(std::move(record).value()).ok());
+  };
+  review(*wrong, "allow", "the owning team deploys \"credit-scorer-v2\"\nwith monitoring on");
+  review(*right, "allow", "as it should be");
+  CHECK(!CheckReviewBody({{"expected", "maybe"}, {"reason", "x"}}).ok());
+  CHECK(!CheckReviewBody({{"expected", "deny"}}).ok());
+
+  TempFile dir("cases");
+  auto history = History::FromLedger(*f.ledger);
+  auto written = WriteReviewCases(*history, {dir.path, ""});
+  REQUIRE(written.ok());
+  CHECK(written->reviews == 2);
+  CHECK(written->cases == 2);
+  CHECK(written->disagreeing == 1);
+  CHECK(written->skipped.empty());
+  REQUIRE(written->files.size() == 2);  // one test file, one data file
+
+  // Against the recorded policy the correction fails and the confirmation passes.
+  auto before = RunCases(dir.path, PackSource());
+  CHECK(before.passed == 1);
+  CHECK(before.failed == 1);
+  for (const auto& t : before.tests) {
+    if (!t.passed()) CHECK(t.name.find(std::string(wrong->id.substr(0, 8))) != std::string::npos);
+  }
+  // Fixed (the approval rule dropped), both pass.
+  auto after = RunCases(dir.path, CandidateSources());
+  CHECK(after.passed == 2);
+  CHECK(after.failed == 0);
+
+  // --control keeps only decisions under that control.
+  TempFile none("cases-none");
+  auto filtered = WriteReviewCases(*history, {none.path, "no such control"});
+  REQUIRE(filtered.ok());
+  CHECK(filtered->cases == 0);
+}
+
+TEST_CASE("cases: request values become Arbiter constants") {
+  auto c = ArbiterConstant(nlohmann::json::parse(
+      R"({"a":1,"b":1.5,"c":"q\"\n","d":[true,false],"e":{"__entity":{"type":"Ns::User","id":"x"}},)"
+      R"("f":{"__extn":{"fn":"datetime","arg":"2026-01-01T00:00:00Z"}},"odd key":{}})"));
+  REQUIRE(c.ok());
+  CHECK(*c == R"({ a: 1, b: decimal("1.5"), c: "q\"\n", d: [true, false], e: Ns::User::"x", )"
+              R"(f: datetime("2026-01-01T00:00:00Z"), "odd key": {} })");
+  CHECK(!ArbiterConstant(nlohmann::json(nullptr)).ok());
 }

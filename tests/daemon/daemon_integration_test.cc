@@ -310,6 +310,14 @@ TEST_CASE("native decide: receipts confirmed by arbiter audit proof; evidence li
   auto unknown = client.Post("/v1/evidence", evidence.dump());
   CHECK(unknown.status == 404);
   CHECK(client.Post("/v1/evidence", R"({"type":"approval"})").status == 400);
+  // A review must say what the decision should have been, and why.
+  json review = {{"decision_ids", {decision_id}}, {"type", "review"},
+                 {"body", {{"expected", "maybe"}, {"reason", "x"}}}};
+  auto bad_review = client.Post("/v1/evidence", review.dump());
+  CHECK(bad_review.status == 400);
+  CHECK(bad_review.body.find("expected") != std::string::npos);
+  review["body"] = {{"expected", "deny"}};
+  CHECK(client.Post("/v1/evidence", review.dump()).status == 400);
   CHECK(d.LedgerSize() == before_evidence + 1);
 
   CHECK(d.process->Stop() == 0);
