@@ -16,7 +16,8 @@ if(ARBITER_SHARED)
   # Installed, the libraries find each other next to themselves and the command finds them in
   # ../lib, wherever the prefix is.
   set_target_properties(${_arbiter_targets} PROPERTIES INSTALL_RPATH "$ORIGIN")
-  file(RELATIVE_PATH _bin_to_lib "/prefix/${CMAKE_INSTALL_BINDIR}" "/prefix/${CMAKE_INSTALL_LIBDIR}")
+  file(RELATIVE_PATH _bin_to_lib "/prefix/${CMAKE_INSTALL_BINDIR}"
+       "/prefix/${CMAKE_INSTALL_LIBDIR}")
   set_target_properties(arbiter PROPERTIES INSTALL_RPATH "$ORIGIN/${_bin_to_lib}")
 endif()
 install(TARGETS ${_arbiter_targets} EXPORT arbiterTargets

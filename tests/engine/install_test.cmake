@@ -4,7 +4,8 @@
 # STEP=install        installs into WORK_DIR/prefix and checks what is there (the other steps
 #                     need it: ctest fixture arbiter_install)
 # STEP=cmake          find_package(arbiter): a C++ program deciding (arbiter::engine), one
-#                     recording and verifying a ledger (arbiter::ledger), a C one (arbiter::ledger_c)
+#                     recording and verifying a ledger (arbiter::ledger), a C one
+#                     (arbiter::ledger_c)
 # STEP=pkgconfig_cxx  the same C++ programs built by c++ with pkg-config arbiter / arbiter-ledger
 # STEP=pkgconfig_c    a C program built by `cc prog.c $(pkg-config --cflags --libs arbiter-c)`,
 #                     run against a ledger keyed by the installed `arbiter keygen`
@@ -75,7 +76,7 @@ if(STEP STREQUAL "install")
         endif()
       endforeach()
       if(NOT IS_SYMLINK ${libdir}/${name} OR NOT IS_SYMLINK ${libdir}/${name}.${SOVERSION})
-        message(FATAL_ERROR "${name} and ${name}.${SOVERSION} should be links to ${name}.${VERSION}")
+        message(FATAL_ERROR "${name}, ${name}.${SOVERSION}: not links to ${name}.${VERSION}")
       endif()
       run(${READELF} -d ${libdir}/${name}.${VERSION})
       expect("${last_output}" "\\(SONAME\\)[^\n]*\\[${name}\\.${SOVERSION}\\]" "soname of ${name}")
@@ -142,7 +143,8 @@ if(STEP STREQUAL "pkgconfig_c")
   set(out "${last_output}")
   expect("${out}" "version: ${VERSION}\n" "consumer_c: arbiter_version")
   expect("${out}" "decision: \\{\"decision\":\"allow\"[^\n]*\"explain\":\\[" "consumer_c: explain")
-  expect("${out}" "receipt: \\{\"seq\":1,\"entry_hash\":\"[0-9a-f]+\",\"decision_id\":\"" "consumer_c: receipt")
+  expect("${out}" "receipt: \\{\"seq\":1,\"entry_hash\":\"[0-9a-f]+\",\"decision_id\":\""
+         "consumer_c: receipt")
   expect("${out}" "verify: \\{[^\n]*\"ok\":true" "consumer_c: verify")
   message(STATUS "pkg-config arbiter-c: a C program built by cc alone runs")
   return()
