@@ -3,6 +3,8 @@
 #include <arbiter/entities.h>
 #include <fmt/format.h>
 
+#include "ledger/json_fields.h"
+
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -15,16 +17,11 @@ namespace arbiter::audit {
 
 namespace {
 
-std::string Text(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::vector<std::string> RulesOf(const nlohmann::json& reasons) {
   std::vector<std::string> rules;
   if (!reasons.is_array()) return rules;
   for (const auto& r : reasons) {
-    if (r.is_object()) rules.push_back(Text(r, "rule"));
+    if (r.is_object()) rules.push_back(ledger::StringMember(r, "rule"));
   }
   return rules;
 }
@@ -42,8 +39,8 @@ std::vector<std::string> StringsOf(const nlohmann::json& array) {
 std::string EntityLabel(const nlohmann::json& request, const char* member) {
   auto it = request.find(member);
   if (it == request.end() || !it->is_object()) return "?";
-  if (std::string_view(member) == "action") return Text(*it, "name");
-  return Text(*it, "type") + ":" + Text(*it, "id");
+  if (std::string_view(member) == "action") return ledger::StringMember(*it, "name");
+  return ledger::StringMember(*it, "type") + ":" + ledger::StringMember(*it, "id");
 }
 
 // The recorded policy sets and data versions, gathered from the entries before and in the
@@ -51,13 +48,13 @@ std::string EntityLabel(const nlohmann::json& request, const char* member) {
 class Recorded {
  public:
   void NotePolicy(const AuditEntry& e) {
-    const std::string bundle = Text(e.payload, "bundle");
-    const std::string bytes = Text(e.payload, "bundle_base64");
+    const std::string bundle = ledger::StringMember(e.payload, "bundle");
+    const std::string bytes = ledger::StringMember(e.payload, "bundle_base64");
     if (!bundle.empty() && !bytes.empty()) bundles_.try_emplace(bundle, bytes);
-    if (!bundle.empty()) activation_data_[bundle] = Text(e.payload, "data");
+    if (!bundle.empty()) activation_data_[bundle] = ledger::StringMember(e.payload, "data");
   }
   void NoteData(const AuditEntry& e) {
-    const std::string digest = Text(e.payload, "data");
+    const std::string digest = ledger::StringMember(e.payload, "data");
     auto entities = e.payload.find("entities");
     if (!digest.empty() && entities != e.payload.end()) data_.try_emplace(digest, entities->dump());
   }
@@ -256,7 +253,7 @@ Result<ReplayReport> Replay(const History& history, const ReplayOptions& options
       return Status::Ok();
     }
     if (e.seq < report.range.first) return Status::Ok();
-    const std::string decision_id = Text(e.payload, "decision_id");
+    const std::string decision_id = ledger::StringMember(e.payload, "decision_id");
     if (!wanted.empty() && !wanted.count(decision_id)) return Status::Ok();
     ids_seen.insert(decision_id);
     ++report.decisions;
@@ -267,7 +264,7 @@ Result<ReplayReport> Replay(const History& history, const ReplayOptions& options
     };
     std::optional<std::string> request = RecordedRequest(e, options.private_store, &why);
     if (!request) return skip(why);
-    const std::string bundle = Text(e.payload, "bundle");
+    const std::string bundle = ledger::StringMember(e.payload, "bundle");
     const Engine* engine = recorded.EngineFor(bundle, &why);
     if (!engine) return skip(why);
     const EntityStore* data = options.candidate ? options.candidate_data : nullptr;
@@ -281,7 +278,7 @@ Result<ReplayReport> Replay(const History& history, const ReplayOptions& options
               "it does not name the entity data it saw (recorded before data versions were)");
         }
       }
-      data = recorded.DataFor(Text(e.payload, "data"), &why);
+      data = recorded.DataFor(ledger::StringMember(e.payload, "data"), &why);
       if (!data) return skip(why);
     }
     const Engine& decider = options.candidate ? *options.candidate : *engine;
@@ -298,7 +295,7 @@ Result<ReplayReport> Replay(const History& history, const ReplayOptions& options
     diff.subject = EntityLabel(request_json, "subject");
     diff.action = EntityLabel(request_json, "action");
     diff.resource = EntityLabel(request_json, "resource");
-    diff.recorded.decision = Text(e.payload, "decision");
+    diff.recorded.decision = ledger::StringMember(e.payload, "decision");
     diff.recorded.rules = RulesOf(e.payload.value("reasons", nlohmann::json::array()));
     diff.recorded.controls = StringsOf(e.payload.value("controls", nlohmann::json::array()));
     diff.replayed.decision = decided->allow ? "allow" : "deny";

@@ -3,6 +3,8 @@
 #include <arbiter/engine.h>
 #include <fmt/format.h>
 
+#include "ledger/json_fields.h"
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -12,11 +14,6 @@
 namespace arbiter::audit {
 
 namespace {
-
-std::string Text(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // An Arbiter string literal: the grammar's escapes (dsl/lower.cc, DecodeString).
 std::string Quote(std::string_view s) {
@@ -105,11 +102,11 @@ Result<std::string> ArbiterConstant(const nlohmann::json& v) {
     case nlohmann::json::value_t::object: {
       if (v.size() == 1 && v.contains("__entity") && v["__entity"].is_object()) {
         const auto& e = v["__entity"];
-        return Text(e, "type") + "::" + Quote(Text(e, "id"));
+        return ledger::StringMember(e, "type") + "::" + Quote(ledger::StringMember(e, "id"));
       }
       if (v.size() == 1 && v.contains("__extn") && v["__extn"].is_object()) {
         const auto& e = v["__extn"];
-        return Text(e, "fn") + "(" + Quote(Text(e, "arg")) + ")";
+        return ledger::StringMember(e, "fn") + "(" + Quote(ledger::StringMember(e, "arg")) + ")";
       }
       std::string out = "{";
       bool first = true;
@@ -130,14 +127,14 @@ Result<CaseReport> WriteReviewCases(const History& history, const CaseOptions& o
   // Pass 1: the latest review of each decision.
   std::map<std::string, Reviewed> reviews;
   ARBITER_RETURN_IF_ERROR(history.Scan(history.All(), {"evidence"}, [&](const AuditEntry& e) {
-    if (Text(e.payload, "type") != "review") return Status::Ok();
+    if (ledger::StringMember(e.payload, "type") != "review") return Status::Ok();
     const auto& body = e.payload.value("body", nlohmann::json::object());
     if (!CheckReviewBody(body).ok()) return Status::Ok();
     ++report.reviews;
     for (const auto& id : e.payload.value("decision_ids", nlohmann::json::array())) {
       if (!id.is_string()) continue;
       reviews[id.get<std::string>()] =
-          Reviewed{e.seq, Text(e.payload, "author"), Text(body, "expected"), Text(body, "reason")};
+          Reviewed{e.seq, ledger::StringMember(e.payload, "author"), ledger::StringMember(body, "expected"), ledger::StringMember(body, "reason")};
     }
     return Status::Ok();
   }));
@@ -153,15 +150,15 @@ Result<CaseReport> WriteReviewCases(const History& history, const CaseOptions& o
   ARBITER_RETURN_IF_ERROR(history.Scan(history.All(), {"policy", "data", "decision"}, [&](
                                                                                           const AuditEntry& e) {
     if (e.kind == "policy") {
-      bundles.try_emplace(Text(e.payload, "bundle"), Text(e.payload, "bundle_base64"));
+      bundles.try_emplace(ledger::StringMember(e.payload, "bundle"), ledger::StringMember(e.payload, "bundle_base64"));
       return Status::Ok();
     }
     if (e.kind == "data") {
-      data_text.try_emplace(Text(e.payload, "data"),
+      data_text.try_emplace(ledger::StringMember(e.payload, "data"),
                             e.payload.value("entities", nlohmann::json::array()).dump(2));
       return Status::Ok();
     }
-    const std::string id = Text(e.payload, "decision_id");
+    const std::string id = ledger::StringMember(e.payload, "decision_id");
     auto review = reviews.find(id);
     if (review == reviews.end()) return Status::Ok();
     if (!options.control.empty()) {
@@ -180,7 +177,7 @@ Result<CaseReport> WriteReviewCases(const History& history, const CaseOptions& o
       skip("its request holds what a test cannot: " + constant.status().message());
       return Status::Ok();
     }
-    const std::string data = Text(e.payload, "data");
+    const std::string data = ledger::StringMember(e.payload, "data");
     if (!data.empty() && !data_text.count(data)) {
       skip("its entity data is not recorded");
       return Status::Ok();
@@ -188,11 +185,11 @@ Result<CaseReport> WriteReviewCases(const History& history, const CaseOptions& o
     // The package: of a rule that decided, else of the first rule of its bundle.
     std::string package;
     for (const auto& r : e.payload.value("reasons", nlohmann::json::array())) {
-      package = PackageOf(Text(r, "rule"));
+      package = PackageOf(ledger::StringMember(r, "rule"));
       if (!package.empty()) break;
     }
     if (package.empty()) {
-      auto bytes = Base64Decode(bundles[Text(e.payload, "bundle")]);
+      auto bytes = Base64Decode(bundles[ledger::StringMember(e.payload, "bundle")]);
       if (bytes) {
         auto engine = Engine::LoadBundle(
             std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
@@ -204,7 +201,7 @@ Result<CaseReport> WriteReviewCases(const History& history, const CaseOptions& o
       return Status::Ok();
     }
     const Reviewed& r = review->second;
-    const std::string recorded = Text(e.payload, "decision");
+    const std::string recorded = ledger::StringMember(e.payload, "decision");
     std::string name = "review_" + id;
     for (char& c : name) {
       if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';

@@ -17,26 +17,9 @@ struct CasesFlags {
 };
 
 int RunCases(const CasesFlags& f) {
-  if (f.ledger.empty() == f.bundle_file.empty()) {
-    std::fprintf(stderr, "error: give --ledger DIR or --export BUNDLE (one of them)\n");
-    return kExitFailure;
-  }
   std::unique_ptr<ledger::Ledger> ledger;
-  std::unique_ptr<audit::History> history;
-  if (!f.ledger.empty()) {
-    ledger = OpenLedgerForAudit(f.ledger);
-    if (!ledger) return kExitFailure;
-    history = audit::History::FromLedger(*ledger);
-  } else {
-    auto keys = LoadVerifierKeys(f.keys);
-    if (!keys) return kExitFailure;
-    auto opened = audit::History::FromBundle(f.bundle_file, *keys);
-    if (!opened.ok()) {
-      std::fprintf(stderr, "error: %s\n", opened.status().message().c_str());
-      return kExitFailure;
-    }
-    history = std::move(opened).value();
-  }
+  auto history = OpenHistoryForAudit(f.ledger, f.bundle_file, f.keys, &ledger);
+  if (!history) return kExitFailure;
   audit::CaseOptions options;
   options.out_dir = f.out;
   options.control = f.control;

@@ -48,31 +48,14 @@ std::optional<Engine> LoadCandidate(const ReplayFlags& f) {
 }
 
 int RunReplay(const ReplayFlags& f) {
-  if (f.ledger.empty() == f.bundle_file.empty()) {
-    std::fprintf(stderr, "error: give --ledger DIR or --export BUNDLE (one of them)\n");
-    return kExitFailure;
-  }
   std::optional<Engine> candidate;
   if (!f.candidate.empty()) {
     candidate = LoadCandidate(f);
     if (!candidate) return kExitFailure;
   }
   std::unique_ptr<ledger::Ledger> ledger;
-  std::unique_ptr<audit::History> history;
-  if (!f.ledger.empty()) {
-    ledger = OpenLedgerForAudit(f.ledger);
-    if (!ledger) return kExitFailure;
-    history = audit::History::FromLedger(*ledger);
-  } else {
-    auto keys = LoadVerifierKeys(f.keys);
-    if (!keys) return kExitFailure;
-    auto opened = audit::History::FromBundle(f.bundle_file, *keys);
-    if (!opened.ok()) {
-      std::fprintf(stderr, "error: %s\n", opened.status().message().c_str());
-      return kExitFailure;
-    }
-    history = std::move(opened).value();
-  }
+  auto history = OpenHistoryForAudit(f.ledger, f.bundle_file, f.keys, &ledger);
+  if (!history) return kExitFailure;
   std::unique_ptr<ledger::PrivacyStore> store;
   if (!f.private_dir.empty()) {
     auto opened = ledger::PrivacyStore::Open(f.private_dir, /*read_only=*/true);
