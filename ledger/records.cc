@@ -1,4 +1,5 @@
 // Typed records → canonical JSON payloads (spec/ledger-format.md, "Payloads").
+#include <algorithm>
 #include <arbiter/ledger.h>
 
 #include "common/canonical_json.h"
@@ -66,6 +67,12 @@ Result<Record> EvidenceRecord::ToRecord() const {
   p["type"] = type;
   p["author"] = author;
   if (!claimed_author.empty()) p["claimed_author"] = claimed_author;
+  if (!author_roles.empty()) {
+    std::vector<std::string> roles = author_roles;
+    std::sort(roles.begin(), roles.end());
+    roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+    p["author_roles"] = roles;
+  }
   p["body"] = body.is_null() ? nlohmann::json::object() : body;
   if (!digest.empty()) p["digest"] = digest;
   return MakeRecord("evidence", p);

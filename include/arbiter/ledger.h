@@ -174,6 +174,9 @@ struct EvidenceRecord {
   std::string type;    // "approval", "correction", "evaluation_report", ...
   std::string author;  // who submitted it (the daemon: the authenticated principal)
   std::string claimed_author;  // who the submitter says wrote it; empty: omitted
+  // The roles `author` holds, as the daemon checked them (its auth file): what an obligation
+  // that requires evidence from a role is discharged by. Empty: omitted (not checked).
+  std::vector<std::string> author_roles;
   nlohmann::json body = nlohmann::json::object();
   std::string digest;  // optional "sha256:<hex>" of an external document
   Result<Record> ToRecord() const;
@@ -391,6 +394,28 @@ struct RangeBound {
 // `what` names the bound in the error ("--from").
 Result<RangeBound> ParseRangeBound(const std::string& text, std::string_view what);
 
+// Which decisions an audit looks at (`audit export`, `audit report`): a decision entry
+// matches when it matches every member that is set; within a list member, any value. Values
+// compare exactly (spec/ledger-format.md, "Decision filters"). Entities are written
+// `Type::"id"`, `Type::id`, or a bare `id` (any type); a request recorded only as a digest,
+// commitment or ciphertext matches no subject, action or resource filter.
+struct DecisionFilter {
+  std::vector<std::string> controls;      // one of the entry's `controls`
+  std::vector<std::string> rules;         // the qualified id of one of its `reasons`
+  std::vector<std::string> decision_ids;  // its `decision_id`
+  std::string subject;
+  std::string action;                     // the action's name
+  std::string resource;
+  std::string decision;                   // "allow" | "deny"; empty: either
+  bool empty() const;
+  // `payload` is a decision entry's payload (canonical JSON text). False for anything that
+  // is not a decision payload.
+  bool Matches(std::string_view payload) const;
+  // Checks the values (an entity that cannot be read, a decision that is neither allow nor
+  // deny): InvalidArgument naming the flag.
+  Status Validate() const;
+};
+
 struct ExportOptions {
   enum class Format { kJsonl, kCsv, kBundle };
   Format format = Format::kJsonl;
@@ -398,6 +423,13 @@ struct ExportOptions {
   std::string from;
   std::string to;
   std::string kind;  // empty: all kinds
+  // Decisions of the range outside the filter are left out like entries outside `kind`
+  // (with a filter set, only decisions are selected, whatever `kind` says).
+  DecisionFilter decisions;
+  // Bundles only: also carry the entries the selected decisions depend on, wherever they lie
+  // (the policy and data entries they were decided with, the evidence linked to them), each
+  // with its inclusion proof, so replay and verification run on the bundle alone.
+  bool with_dependencies = false;
 };
 
 class Ledger {
