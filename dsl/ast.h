@@ -37,6 +37,7 @@ struct SourceFile {
 // Owns the text every Span refers to.
 struct SourceSet {
   std::vector<SourceFile> files;
+  std::optional<FileId> schema;  // the schema's entry in `files`, when one was loaded
 };
 
 enum class ExprKind : uint8_t {
@@ -126,15 +127,21 @@ struct Rule {
   Span span;                 // the whole rule
 };
 
+// What a test's `expect` clause asks for (spec/testing.md): a decision, an evaluation error
+// (at least one rule erred; the decision is not compared), or a fail-closed deny (a deny
+// that only erroring forbid rules of a `@fail_closed` package produced).
+enum class TestExpect : uint8_t { kAllow, kDeny, kError, kFailClosed };
+
 // A policy unit test written next to the policies (`test NAME { ... }`), run by `arbiter test`.
 struct TestCase {
   std::string name;
   std::string package;
   std::optional<std::string> data_path;  // entity data JSON, relative to the test's file
   ExprPtr request;                       // a constant kRecord: subject, action, resource, context
-  bool expect_allow = false;
+  TestExpect expect = TestExpect::kDeny;
   std::optional<std::vector<std::string>> expect_reasons;      // qualified rule ids, any order
   std::optional<std::vector<std::string>> expect_obligations;  // obligation names, any order
+  std::optional<std::vector<std::string>> expect_errors;  // qualified ids of erring rules, any order
   Span span;
 };
 

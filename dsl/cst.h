@@ -25,9 +25,10 @@ enum class CstKind : uint8_t {
   // Test clauses.
   kData,               // text = raw string content
   kRequest,            // kids[0] = record
-  kExpect,             // text = "allow" | "deny"
+  kExpect,             // text = "allow" | "deny" | "error" | "fail_closed"
   kExpectReasons,      // kids = kName
   kExpectObligations,  // kids = kName
+  kExpectErrors,       // kids = kName
   kName,               // text = a (dotted) name, or raw string content with flag kQuoted
   // Expressions.
   kInt,       // text = digits

@@ -177,8 +177,11 @@ class Formatter {
         EmitLine(2, "request " + Fmt(c.kids[0], 2, 10), c.begin, c.end);
         return;
       case CstKind::kExpectReasons:
-      case CstKind::kExpectObligations: {
-        std::string line = c.kind == CstKind::kExpectReasons ? "reasons [" : "obligations [";
+      case CstKind::kExpectObligations:
+      case CstKind::kExpectErrors: {
+        std::string line = c.kind == CstKind::kExpectReasons   ? "reasons ["
+                           : c.kind == CstKind::kExpectErrors ? "errors ["
+                                                              : "obligations [";
         std::string items;
         for (size_t i = 0; i < c.kids.size(); ++i) {
           if (i) items += ", ";

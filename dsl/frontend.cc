@@ -82,8 +82,9 @@ void CheckSet(const PolicySet& set, std::vector<Diagnostic>* diagnostics) {
                                   Where(*set.sources, it->second->span) + ")",
                               test.span});
     }
-    if (test.expect_reasons) {
-      for (const std::string& id : *test.expect_reasons) {
+    for (const auto* ids : {&test.expect_reasons, &test.expect_errors}) {
+      if (!*ids) continue;
+      for (const std::string& id : **ids) {
         if (!rules.count(id)) {
           diagnostics->push_back({"E0208", Severity::kError,
                                   "test `" + test.name + "` expects unknown rule `" + id + "`",
@@ -151,6 +152,7 @@ FrontendResult LoadPolicySources(std::vector<SourceFile> sources,
     if (result.diagnostics.empty()) {
       set->files.push_back(std::move(schema_file));
       FileId id = static_cast<FileId>(set->files.size() - 1);
+      set->schema = id;
       schema = ParseSchema(id, set->files.back().text, &result.diagnostics);
     }
   }
@@ -177,22 +179,32 @@ FrontendResult LoadPolicyFiles(const std::vector<std::string>& paths,
                              Span{static_cast<FileId>(sources.size() - 1), 0, 0, 0, 0}});
     }
   };
+  std::vector<std::string> files;
   for (const std::string& path : paths) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-      std::vector<std::string> found;
       for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end;
            it.increment(ec)) {
         if (it->is_regular_file(ec) && it->path().extension() == ".arbiter") {
-          found.push_back(it->path().string());
+          files.push_back(it->path().string());
         }
       }
-      std::sort(found.begin(), found.end());
-      for (const auto& f : found) add(f);
     } else {
-      add(path);
+      files.push_back(path);
     }
   }
+  // Files in the order of their absolute paths, whatever the order of the arguments, so the
+  // rules (and the bundle built from them) come out the same however the files were named.
+  auto absolute = [](const std::string& path) {
+    std::error_code ec;
+    fs::path p = fs::absolute(fs::path(path), ec);
+    return (ec ? fs::path(path) : p).lexically_normal().generic_string();
+  };
+  std::vector<std::pair<std::string, std::string>> keyed;
+  for (const std::string& f : files) keyed.emplace_back(absolute(f), f);
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, f] : keyed) add(f);
   // Files that could not be read are kept (empty) so the diagnostics have a path; they must
   // not also be reported as empty files.
   std::vector<bool> unreadable(sources.size(), false);

@@ -121,6 +121,7 @@ std::string_view ClauseName(CstKind k) {
     case CstKind::kExpect: return "expect";
     case CstKind::kExpectReasons: return "reasons";
     case CstKind::kExpectObligations: return "obligations";
+    case CstKind::kExpectErrors: return "errors";
     default: return "clause";
   }
 }
@@ -311,17 +312,21 @@ class Lowerer {
           break;
         case CstKind::kExpect:
           has_expect = true;
-          test.expect_allow = c.text == "allow";
+          test.expect = c.text == "allow"         ? TestExpect::kAllow
+                        : c.text == "deny"        ? TestExpect::kDeny
+                        : c.text == "error"       ? TestExpect::kError
+                                                  : TestExpect::kFailClosed;
           break;
         case CstKind::kExpectReasons:
-        case CstKind::kExpectObligations: {
+        case CstKind::kExpectObligations:
+        case CstKind::kExpectErrors: {
           std::vector<std::string> names;
           for (uint32_t item : c.kids) {
             const CstNode& name = Node(item);
             std::string value = (name.flags & kQuoted) ? Decode(name.text, name.text_begin)
                                                        : std::string(name.text);
             // An unqualified rule id names a rule of the test's own package.
-            if (c.kind == CstKind::kExpectReasons && value.find('.') == std::string::npos &&
+            if (c.kind != CstKind::kExpectObligations && value.find('.') == std::string::npos &&
                 !package_.empty()) {
               value = package_ + "." + value;
             }
@@ -329,6 +334,8 @@ class Lowerer {
           }
           if (c.kind == CstKind::kExpectReasons) {
             test.expect_reasons = std::move(names);
+          } else if (c.kind == CstKind::kExpectErrors) {
+            test.expect_errors = std::move(names);
           } else {
             test.expect_obligations = std::move(names);
           }
@@ -343,7 +350,8 @@ class Lowerer {
     }
     if (!has_expect) {
       Error("E0114", n.begin, n.text_begin + n.text2.size(),
-            "test `" + test.name + "` has no `expect allow` or `expect deny`");
+            "test `" + test.name + "` has no `expect` clause (`allow`, `deny`, `error` or "
+                "`fail_closed`)");
     }
     out_->tests.push_back(std::move(test));
   }

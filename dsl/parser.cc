@@ -188,13 +188,14 @@ auto const semicolon = named<class semicolon_tag>("`;`", x3::lit(';'));
 auto const rule_end = named<class rule_end_tag>(
     "a rule clause (`when`, `unless`, `reason`, `obligation`, `advice`) or `}`", x3::lit('}'));
 auto const test_end = named<class test_end_tag>(
-    "a test clause (`data`, `request`, `expect`, `reasons`, `obligations`) or `}`",
+    "a test clause (`data`, `request`, `expect`, `reasons`, `obligations`, `errors`) or `}`",
     x3::lit('}'));
 auto const entity_type = named<class entity_type_tag, Range>("an entity type", type_path);
 auto const attribute_name =
     named<class attribute_name_tag, Range>("an attribute name", word);
-auto const allow_or_deny =
-    named<class allow_or_deny_tag, Range>("`allow` or `deny`", tok(kw("allow") | kw("deny")));
+auto const expected_outcome = named<class expected_outcome_tag, Range>(
+    "`allow`, `deny`, `error` or `fail_closed`",
+    tok(kw("allow") | kw("deny") | kw("error") | kw("fail_closed")));
 
 // --- Rules ------------------------------------------------------------------------------------
 
@@ -658,11 +659,13 @@ auto const name_item_def = string_lit[MakeName<kQuoted>{}] | dotted_name[MakeNam
 auto const test_clause_def =
     (tok(kw("data")) > string_lit)[MakeClause<CstKind::kData>{}] |
     (tok(kw("request")) > record_expr)[MakeClause<CstKind::kRequest>{}] |
-    (tok(kw("expect")) > allow_or_deny)[MakeClause<CstKind::kExpect>{}] |
+    (tok(kw("expect")) > expected_outcome)[MakeClause<CstKind::kExpect>{}] |
     (tok(kw("reasons")) > '[' > -(name_item % ',') > -x3::lit(',') >
      close_bracket)[MakeNameList<CstKind::kExpectReasons>{}] |
     (tok(kw("obligations")) > '[' > -(name_item % ',') > -x3::lit(',') >
-     close_bracket)[MakeNameList<CstKind::kExpectObligations>{}];
+     close_bracket)[MakeNameList<CstKind::kExpectObligations>{}] |
+    (tok(kw("errors")) > '[' > -(name_item % ',') > -x3::lit(',') >
+     close_bracket)[MakeNameList<CstKind::kExpectErrors>{}];
 x3::rule<class decl_body_tag, uint32_t> const decl_body = "a declaration";
 auto const decl_body_def = package_decl | rule_decl | test_decl;
 auto const decl_def = (*annotation >> decl_body)[make_decl];

@@ -79,6 +79,11 @@ TEST_CASE("the canonical layout", "[formatter]") {
       "  obligations [notify]\n"
       "}\n";
   CHECK(Format(test) == test);
+  // The error expectations keep their canonical form.
+  CHECK(Format("test e{request{subject:{}}expect   error errors[a,p.b]}") ==
+        "test e {\n  request { subject: {} }\n  expect error\n  errors [a, p.b]\n}\n");
+  CHECK(Format("test f{request{subject:{}}expect fail_closed}") ==
+        "test f {\n  request { subject: {} }\n  expect fail_closed\n}\n");
 }
 
 TEST_CASE("comments survive, in order", "[formatter]") {

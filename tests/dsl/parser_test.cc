@@ -91,7 +91,7 @@ test owner_can_deploy {
   const TestCase& t = r.policies.tests[0];
   CHECK(t.name == "owner_can_deploy");
   CHECK(t.data_path == "entities.json");
-  CHECK(t.expect_allow);
+  CHECK(t.expect == TestExpect::kAllow);
   CHECK(t.expect_reasons == std::vector<std::string>{"ai.model_deployment.owner_team_deploys"});
   CHECK(t.request->kind == ExprKind::kRecord);
 }
@@ -282,4 +282,38 @@ TEST_CASE("folders load every .arbiter file below them, sorted", "[parser]") {
   CHECK(r.policies.rules[0].id == "b");  // "b.arbiter" < "sub/a.arbiter"
   CHECK(r.policies.rules[1].id == "a");
   fs::remove_all(dir);
+}
+
+TEST_CASE("tests may expect an evaluation error or a fail-closed deny, and name erring rules",
+          "[parser]") {
+  auto r = LoadPolicySources(
+      {{"p.arbiter",
+        "package p;\npermit a {}\nforbid b {}\n"
+        "test e { request { subject: {} } expect error errors [a, q.c] }\n"
+        "test f { request { subject: {} } expect fail_closed errors [] }\n"
+        "test d { request { subject: {} } expect deny }\n"},
+       {"q.arbiter", "package q;\nforbid c {}\n"}});
+  REQUIRE(r.ok());
+  REQUIRE(r.policies.tests.size() == 3);
+  CHECK(r.policies.tests[0].expect == TestExpect::kError);
+  CHECK(*r.policies.tests[0].expect_errors == std::vector<std::string>{"p.a", "q.c"});
+  CHECK(r.policies.tests[1].expect == TestExpect::kFailClosed);
+  CHECK(r.policies.tests[1].expect_errors->empty());
+  CHECK(r.policies.tests[2].expect == TestExpect::kDeny);
+  CHECK_FALSE(r.policies.tests[2].expect_errors.has_value());
+
+  // A rule in `errors` must exist, as in `reasons` (E0208); a duplicate clause is E0114.
+  auto unknown = Load("package p;\ntest t { request { subject: {} } expect error errors [nope] }");
+  REQUIRE(unknown.diagnostics.size() == 1);
+  CHECK(unknown.diagnostics[0].code == "E0208");
+  CHECK_THAT(unknown.diagnostics[0].message, Catch::Contains("p.nope"));
+  auto twice = Load("permit a {}\ntest t { request { subject: {} } expect error errors [a] "
+                    "errors [a] }");
+  REQUIRE(twice.diagnostics.size() == 1);
+  CHECK(twice.diagnostics[0].code == "E0114");
+  // Any other word after `expect` is a syntax error that lists the four.
+  auto bad = Load("test t { request { subject: {} } expect maybe }");
+  REQUIRE_FALSE(bad.diagnostics.empty());
+  CHECK_THAT(bad.diagnostics[0].message,
+             Catch::Contains("`allow`, `deny`, `error` or `fail_closed`"));
 }
