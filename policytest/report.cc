@@ -28,7 +28,26 @@ std::vector<const RuleCoverage*> Unexercised(const RunReport& report) {
   return out;
 }
 
+// `--verbose`: what the engine answered, indented under the test's line.
+std::string DecisionLines(const Outcome& got) {
+  std::string out = std::string("  decision: ") + (got.allow ? "allow" : "deny");
+  if (got.fail_closed) out += " (fail-closed)";
+  out += "; reasons " + SortedList(got.reasons) + "; obligations " + SortedList(got.obligations) +
+         "\n";
+  for (const std::string& error : got.errors) out += "  error: " + error + "\n";
+  return out;
+}
+
 }  // namespace
+
+std::string FailureDetail(const TestResult& test) {
+  std::string out;
+  for (size_t i = 0; i < test.failures.size(); ++i) {
+    if (i > 0) out += "; ";
+    out += test.failures[i];
+  }
+  return out;
+}
 
 std::string FormatText(const RunReport& report, const RunOptions& options) {
   std::string out;
@@ -39,13 +58,12 @@ std::string FormatText(const RunReport& report, const RunOptions& options) {
     if (!out.empty() && out.back() != '\n') out += '\n';
   }
   for (const TestResult& test : report.tests) {
-    if (test.passed()) continue;
-    out += test.file + ":" + std::to_string(test.line) + ": " + test.name + ": ";
-    for (size_t i = 0; i < test.failures.size(); ++i) {
-      if (i > 0) out += "; ";
-      out += test.failures[i];
-    }
+    if (test.passed() && !options.verbose) continue;
+    if (options.verbose) out += test.passed() ? "PASS " : "FAIL ";
+    out += test.file + ":" + std::to_string(test.line) + ": " + test.name;
+    if (!test.passed()) out += ": " + FailureDetail(test);
     out += '\n';
+    if (options.verbose && test.got) out += DecisionLines(*test.got);
   }
   if (WantsCoverage(options)) {
     // Per pack, in pack order: "coverage: PACK E/T rules".
@@ -76,6 +94,7 @@ json ReportToJson(const RunReport& report, const RunOptions& options) {
     json got = nullptr;
     if (test.got) {
       got = {{"decision", test.got->allow ? "allow" : "deny"},
+             {"fail_closed", test.got->fail_closed},
              {"reasons", test.got->reasons},
              {"obligations", test.got->obligations},
              {"errors", test.got->errors},
@@ -88,9 +107,10 @@ json ReportToJson(const RunReport& report, const RunOptions& options) {
                      {"package", test.package},
                      {"passed", test.passed()},
                      {"expected",
-                      {{"decision", test.expected.allow ? "allow" : "deny"},
+                      {{"decision", ExpectWord(test.expected.expect)},
                        {"reasons", OptionalList(test.expected.reasons)},
-                       {"obligations", OptionalList(test.expected.obligations)}}},
+                       {"obligations", OptionalList(test.expected.obligations)},
+                       {"errors", OptionalList(test.expected.errors)}}},
                      {"got", got},
                      {"failures", test.failures}});
   }

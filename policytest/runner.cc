@@ -11,6 +11,7 @@
 
 #include "dsl/frontend.h"
 #include "policytest/discovery.h"
+#include "policytest/filter.h"
 #include "policytest/request_json.h"
 
 namespace arbiter::policytest {
@@ -33,21 +34,24 @@ class DataCache {
 
 Expectation ExpectationOf(const dsl::TestCase& test) {
   Expectation expected;
-  expected.allow = test.expect_allow;
+  expected.expect = test.expect;
   expected.reasons = test.expect_reasons;
   expected.obligations = test.expect_obligations;
+  expected.errors = test.expect_errors;
   return expected;
 }
 
 Outcome OutcomeOf(const Decision& decision) {
   Outcome got;
   got.allow = decision.allow;
+  got.fail_closed = decision.fail_closed;
   for (const DecisionReason& reason : decision.reasons) got.reasons.emplace_back(reason.rule);
   for (const DecisionObligation& obligation : decision.obligations) {
     got.obligations.emplace_back(obligation.name);
   }
   for (const DecisionError& error : decision.errors) {
     got.errors.push_back(std::string(error.rule) + ": " + error.message);
+    got.error_rules.emplace_back(error.rule);
   }
   for (std::string_view rule : decision.matched) got.matched.emplace_back(rule);
   return got;
@@ -98,7 +102,7 @@ void RunOne(const Engine& engine, const dsl::TestCase& test, const std::string& 
   if (!result.failures.empty()) result.failures.back() += ErrorsSuffix(*result.got);
 }
 
-void RunPack(const Pack& pack, DataCache& data, RunReport& report) {
+void RunPack(const Pack& pack, const RunOptions& options, DataCache& data, RunReport& report) {
   PackResult pack_result;
   pack_result.pack = pack.dir;
 
@@ -136,7 +140,9 @@ void RunPack(const Pack& pack, DataCache& data, RunReport& report) {
   std::map<std::string, size_t> rule_index;
   for (const RuleInfo& rule : engine.rules()) {
     rule_index[rule.id] = report.rules.size();
-    report.rules.push_back(RuleCoverage{pack.dir, rule.id, rule.file, rule.line, {}});
+    // A rule's file is named relative to the pack (engine/source_names.h); shown from here.
+    std::string file = (fs::path(pack.dir) / rule.file).lexically_normal().generic_string();
+    report.rules.push_back(RuleCoverage{pack.dir, rule.id, std::move(file), rule.line, {}});
   }
 
   const dsl::SourceSet& sources = *front.policies.sources;
@@ -146,6 +152,7 @@ void RunPack(const Pack& pack, DataCache& data, RunReport& report) {
       std::string normal = fs::path(file).lexically_normal().generic_string();
       if (!pack.test_files->count(normal)) continue;
     }
+    if (!TestSelected(options.filters, test.package, test.name)) continue;
     TestResult result;
     result.pack = pack.dir;
     result.file = file;
@@ -183,11 +190,12 @@ double RunReport::coverage_percent() const {
 }
 
 Result<RunReport> RunTests(const std::vector<std::string>& paths, const RunOptions& options) {
-  (void)options;  // coverage is always recorded; options only change reporting and exit code
+  // Coverage is always recorded; besides the filter, options only change reporting and the
+  // exit code.
   ARBITER_ASSIGN_OR_RETURN(std::vector<Pack> packs, DiscoverPacks(paths));
   RunReport report;
   DataCache data;
-  for (const Pack& pack : packs) RunPack(pack, data, report);
+  for (const Pack& pack : packs) RunPack(pack, options, data, report);
   for (const TestResult& test : report.tests) (test.passed() ? report.passed : report.failed)++;
   for (const PackResult& pack : report.packs) report.failed += pack.ok ? 0 : 1;
   return report;

@@ -18,6 +18,10 @@ namespace arbiter::policytest {
 struct RunOptions {
   bool coverage = false;
   std::optional<double> min_coverage;  // percent 0..100; implies coverage
+  // --filter: run only the tests one of these globs selects (policytest/filter.h); empty: all.
+  std::vector<std::string> filters;
+  // --verbose: the text report shows every test with its decision (report.h).
+  bool verbose = false;
 };
 
 struct TestResult {

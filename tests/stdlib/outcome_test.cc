@@ -14,7 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST_CASE("a matching outcome has no failures; lists compare in any order") {
-  Expectation expected{true, std::vector<std::string>{"p.b", "p.a"}, std::vector<std::string>{"x", "y"}};
+  Expectation expected{TestExpect::kAllow, std::vector<std::string>{"p.b", "p.a"}, std::vector<std::string>{"x", "y"}};
   Outcome got;
   got.allow = true;
   got.reasons = {"p.a", "p.b"};
@@ -23,7 +23,7 @@ TEST_CASE("a matching outcome has no failures; lists compare in any order") {
 }
 
 TEST_CASE("unset reasons and obligations are not compared") {
-  Expectation expected{false, std::nullopt, std::nullopt};
+  Expectation expected{TestExpect::kDeny, std::nullopt, std::nullopt};
   Outcome got;
   got.reasons = {"p.anything"};
   got.obligations = {"notify"};
@@ -31,7 +31,7 @@ TEST_CASE("unset reasons and obligations are not compared") {
 }
 
 TEST_CASE("each mismatch is named with what was expected and what came") {
-  Expectation expected{false, std::vector<std::string>{"p.forbid_b", "p.forbid_a"},
+  Expectation expected{TestExpect::kDeny, std::vector<std::string>{"p.forbid_b", "p.forbid_a"},
                        std::vector<std::string>{}};
   Outcome got;
   got.allow = true;
@@ -45,11 +45,68 @@ TEST_CASE("each mismatch is named with what was expected and what came") {
 }
 
 TEST_CASE("obligations compare as multisets") {
-  Expectation expected{true, std::nullopt, std::vector<std::string>{"redact"}};
+  Expectation expected{TestExpect::kAllow, std::nullopt, std::vector<std::string>{"redact"}};
   Outcome got;
   got.allow = true;
   got.obligations = {"redact", "redact"};
   CHECK(CompareOutcome(expected, got).size() == 1);
+}
+
+TEST_CASE("expect error: at least one rule erred, whatever the decision") {
+  Expectation expected;
+  expected.expect = TestExpect::kError;
+  Outcome got;
+  got.allow = true;
+  auto none = CompareOutcome(expected, got);
+  REQUIRE(none.size() == 1);
+  CHECK(none[0] == "expected an evaluation error, got none (allow)");
+  got.errors = {"p.a: no attribute x"};
+  got.error_rules = {"p.a"};
+  CHECK(CompareOutcome(expected, got).empty());
+  got.allow = false;
+  CHECK(CompareOutcome(expected, got).empty());
+}
+
+TEST_CASE("errors [..] names the erring rules, in any order") {
+  Expectation expected;
+  expected.expect = TestExpect::kError;
+  expected.errors = std::vector<std::string>{"p.b", "p.a"};
+  Outcome got;
+  got.errors = {"p.a: x", "p.b: y"};
+  got.error_rules = {"p.a", "p.b"};
+  CHECK(CompareOutcome(expected, got).empty());
+  got.errors = {"p.a: x"};
+  got.error_rules = {"p.a"};
+  auto failures = CompareOutcome(expected, got);
+  REQUIRE(failures.size() == 1);
+  CHECK(failures[0] == "expected errors [p.a, p.b], got [p.a]");
+  // errors [] with allow/deny: the decision came without any error.
+  Expectation clean;
+  clean.expect = TestExpect::kDeny;
+  clean.errors = std::vector<std::string>{};
+  CHECK(CompareOutcome(clean, got).size() == 1);
+}
+
+TEST_CASE("expect fail_closed: a deny that failed closed, not any deny") {
+  Expectation expected;
+  expected.expect = TestExpect::kFailClosed;
+  Outcome got;
+  got.allow = true;
+  auto allowed = CompareOutcome(expected, got);
+  REQUIRE(allowed.size() == 1);
+  CHECK(allowed[0] == "expected a fail-closed deny, got allow");
+  got.allow = false;
+  auto plain = CompareOutcome(expected, got);
+  REQUIRE(plain.size() == 1);
+  CHECK(plain[0] == "expected a fail-closed deny, got a deny that did not fail closed");
+  got.fail_closed = true;
+  got.errors = {"p.guard: no attribute x"};
+  got.error_rules = {"p.guard"};
+  CHECK(CompareOutcome(expected, got).empty());
+  // A plain `expect deny` is still met by a fail-closed deny.
+  Expectation deny;
+  deny.expect = TestExpect::kDeny;
+  CHECK(CompareOutcome(deny, got).empty());
 }
 
 dsl::ExprPtr Leaf(dsl::ExprKind kind) {

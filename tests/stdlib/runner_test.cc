@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "policytest/junit.h"
 #include "policytest/report.h"
 #include "policytest/runner.h"
 #include "tests/stdlib/temp_dir.h"
@@ -324,6 +325,169 @@ test errors_shown { request { subject: { type: "User", id: "a" }, action: { name
   REQUIRE(report->tests.size() == 1);
   REQUIRE(report->tests[0].failures.size() == 1);
   CHECK(report->tests[0].failures[0].find("expected allow, got deny (errors: p.readers: ") == 0);
+}
+
+// A @fail_closed package whose guard errors without context.level, and an open package whose
+// permit errors the same way. Line numbers matter: the tests below check them.
+constexpr const char* kErrorPacks = R"(@fail_closed
+package fc;
+
+forbid guard {
+  when context.level > 2
+}
+
+permit reads {
+  when action == Action::"read"
+}
+
+test fails_closed {
+  request { subject: { type: "User", id: "a" }, action: { name: "read" }, resource: { type: "Doc", id: "d" }, context: {} }
+  expect fail_closed
+  errors [guard]
+}
+
+test plain_deny {
+  request { subject: { type: "User", id: "a" }, action: { name: "write" }, resource: { type: "Doc", id: "d" }, context: { level: 1 } }
+  expect fail_closed
+}
+
+test no_error {
+  request { subject: { type: "User", id: "a" }, action: { name: "read" }, resource: { type: "Doc", id: "d" }, context: { level: 1 } }
+  expect error
+}
+)";
+
+constexpr const char* kOpenPack = R"(package open;
+
+permit high {
+  when context.level > 2
+}
+
+test high_errors {
+  request { subject: { type: "User", id: "a" }, action: { name: "read" }, resource: { type: "Doc", id: "d" }, context: {} }
+  expect error
+  errors [high]
+}
+
+test not_fail_closed {
+  request { subject: { type: "User", id: "a" }, action: { name: "read" }, resource: { type: "Doc", id: "d" }, context: {} }
+  expect fail_closed
+}
+)";
+
+void WriteErrorPacks(const TempDir& dir) {
+  dir.Write("fc/rules.arbiter", kErrorPacks);
+  dir.Write("open/rules.arbiter", kOpenPack);
+}
+
+TEST_CASE("expect error and expect fail_closed are compared with the engine's errors") {
+  TempDir dir;
+  WriteErrorPacks(dir);
+  RunOptions options;
+  auto report = RunTests({dir.path.string()}, options);
+  REQUIRE(report.ok());
+  CHECK(report->passed == 2);
+  CHECK(report->failed == 3);
+  CHECK(Find(*report, "fails_closed").passed());
+  CHECK(Find(*report, "fails_closed").got->fail_closed);
+  CHECK(Find(*report, "high_errors").passed());
+  const TestResult& plain = Find(*report, "plain_deny");
+  REQUIRE(plain.failures.size() == 1);
+  CHECK(plain.failures[0] == "expected a fail-closed deny, got a deny that did not fail closed");
+  const TestResult& none = Find(*report, "no_error");
+  REQUIRE(none.failures.size() == 1);
+  CHECK(none.failures[0] == "expected an evaluation error, got none (allow)");
+  // An error that denies in an open package is not a fail-closed deny.
+  const TestResult& open = Find(*report, "not_fail_closed");
+  REQUIRE(open.failures.size() == 1);
+  CHECK(open.failures[0].find("expected a fail-closed deny, got a deny that did not fail closed "
+                              "(errors: open.high: ") == 0);
+  nlohmann::json json = ReportToJson(*report, options);
+  CHECK(json["tests"][0]["expected"]["decision"] == "fail_closed");
+  CHECK(json["tests"][0]["expected"]["errors"] == nlohmann::json::array({"fc.guard"}));
+  CHECK(json["tests"][0]["got"]["fail_closed"] == true);
+}
+
+TEST_CASE("--filter keeps the tests whose bare or qualified name matches a glob") {
+  TempDir dir;
+  WriteErrorPacks(dir);
+  RunOptions options;
+  options.filters = {"fc.fails_*"};
+  auto qualified = RunTests({dir.path.string()}, options);
+  REQUIRE(qualified.ok());
+  REQUIRE(qualified->tests.size() == 1);
+  CHECK(qualified->tests[0].name == "fails_closed");
+  CHECK(ExitCode(*qualified, options) == 0);
+
+  options.filters = {"no_?rror", "high_*"};  // bare names, either of two
+  auto bare = RunTests({dir.path.string()}, options);
+  REQUIRE(bare.ok());
+  REQUIRE(bare->tests.size() == 2);
+  CHECK(bare->tests[0].name == "no_error");
+  CHECK(bare->tests[1].name == "high_errors");
+
+  options.filters = {"nothing*"};
+  auto none = RunTests({dir.path.string()}, options);
+  REQUIRE(none.ok());
+  CHECK(none->tests.empty());
+  CHECK(ExitCode(*none, options) == 1);  // nothing ran: not a pass
+}
+
+TEST_CASE("--verbose shows every test with its decision, reasons and errors") {
+  TempDir dir;
+  WriteErrorPacks(dir);
+  RunOptions options;
+  options.verbose = true;
+  auto report = RunTests({dir / "fc"}, options);
+  REQUIRE(report.ok());
+  std::string text = FormatText(*report, options);
+  std::string file = dir / "fc/rules.arbiter";
+  CHECK(text.find("PASS " + file + ":12: fails_closed\n"
+                  "  decision: deny (fail-closed); reasons [fc.guard]; obligations []\n"
+                  "  error: fc.guard: ") != std::string::npos);
+  CHECK(text.find("FAIL " + file + ":23: no_error: expected an evaluation error, got none "
+                  "(allow)\n  decision: allow; reasons [fc.reads]; obligations []\n") !=
+        std::string::npos);
+  CHECK(text.size() >= 16);
+  CHECK(text.substr(text.size() - 16) == "1 passed, 2 failed\n");
+  // Without --verbose only failures have a line, unprefixed, as before.
+  options.verbose = false;
+  std::string quiet = FormatText(*report, options);
+  CHECK(quiet.find("fails_closed") == std::string::npos);
+  CHECK(quiet.find("\n" + file + ":23: no_error: expected an evaluation error") !=
+        std::string::npos);
+}
+
+TEST_CASE("JUnit XML: a suite per pack, a case per test, failures with escaped messages") {
+  TempDir dir;
+  WriteErrorPacks(dir);
+  dir.Write("broken/rules.arbiter", "permit x { when <&> }\n");
+  auto report = RunTests({dir.path.string()}, RunOptions{});
+  REQUIRE(report.ok());
+  std::string xml = ReportToJUnit(*report);
+  CHECK(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"arbiter test\" "
+                  "tests=\"6\" failures=\"3\" errors=\"1\">\n", 0) == 0);
+  CHECK(xml.find("<testsuite name=\"" + dir / "fc" +
+                 "\" tests=\"3\" failures=\"2\" errors=\"0\">") != std::string::npos);
+  CHECK(xml.find("<testcase classname=\"" + dir / "fc" + "\" name=\"fails_closed\" file=\"" +
+                 dir / "fc/rules.arbiter" + "\" line=\"12\"/>") != std::string::npos);
+  CHECK(xml.find("<failure message=\"expected an evaluation error, got none (allow)\">") !=
+        std::string::npos);
+  // The pack that does not compile: one errored case holding its diagnostics, escaped.
+  size_t broken = xml.find("<testsuite name=\"" + dir / "broken" +
+                           "\" tests=\"1\" failures=\"0\" errors=\"1\">");
+  REQUIRE(broken != std::string::npos);
+  size_t error = xml.find("<error message=\"the pack does not compile; its tests did not run\">",
+                          broken);
+  REQUIRE(error != std::string::npos);
+  size_t end = xml.find("</error>", error);
+  REQUIRE(end != std::string::npos);
+  std::string body = xml.substr(error, end - error);
+  CHECK(body.find("&lt;&amp;&gt;") != std::string::npos);
+  CHECK(body.find("<&>") == std::string::npos);
+  CHECK(xml.substr(xml.size() - 14) == "</testsuites>\n");
+
+  CHECK(XmlEscape("a<b>&\"c\"'\n\x01") == "a&lt;b&gt;&amp;&quot;c&quot;&apos;&#10;\xEF\xBF\xBD");
 }
 
 }  // namespace
