@@ -1,5 +1,6 @@
 #include "engine/compiler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -7,6 +8,7 @@
 #include "common/encoding.h"
 #include "common/sha256.h"
 #include "engine/opcodes.h"
+#include "engine/source_names.h"
 #include "engine/value_json.h"
 
 namespace arbiter::engine {
@@ -52,6 +54,8 @@ struct Compilation {
   std::vector<RuleWork> rules;
   // Constant-pool dedup index: key -> constant index.
   std::map<std::string, uint32_t> constant_index;
+  // The bundle's name of each source file (engine/source_names.h), same order as the files.
+  std::vector<std::string> source_names;
 };
 
 std::string Where(const Compilation& c, const dsl::Span& span) {
@@ -584,9 +588,7 @@ Status PassCodegen(Compilation& c) {
     meta.fail_closed = rule.fail_closed;
     meta.reason = rule.reason;
     for (const auto& a : rule.annotations) meta.annotations.emplace_back(a.key, a.value);
-    if (c.policies->sources && rule.span.file < c.policies->sources->files.size()) {
-      meta.file = c.policies->sources->files[rule.span.file].path;
-    }
+    if (rule.span.file < c.source_names.size()) meta.file = c.source_names[rule.span.file];
     meta.line = rule.span.line;
     meta.column = rule.span.column;
     meta.num_locals = rule.num_locals;
@@ -632,12 +634,28 @@ Status PassVerify(Compilation& c) {
   return Status::Ok();
 }
 
+// The files that make the decisions: those that declare a rule, and the schema. A file of
+// tests only is left out, so adding or editing tests never changes the bundle. Sorted by
+// name, so the order of the arguments does not either.
 Status PassSources(Compilation& c) {
   if (!c.policies->sources) return Status::Ok();
-  for (const dsl::SourceFile& f : c.policies->sources->files) {
+  const dsl::SourceSet& sources = *c.policies->sources;
+  std::vector<bool> keep(sources.files.size(), false);
+  for (const dsl::Rule& rule : c.policies->rules) {
+    if (rule.span.file < keep.size()) keep[rule.span.file] = true;
+  }
+  if (sources.schema && *sources.schema < keep.size()) keep[*sources.schema] = true;
+  std::vector<size_t> order;
+  for (size_t i = 0; i < sources.files.size(); ++i) {
+    if (keep[i]) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return c.source_names[a] < c.source_names[b]; });
+  for (size_t i : order) {
+    const dsl::SourceFile& f = sources.files[i];
     Sha256Digest d = Sha256Of(f.text);
-    c.program->sources.push_back(SourceDigest{f.path, HexEncode(d)});
-    c.program->source_texts.push_back(SourceText{f.path, f.text});
+    c.program->sources.push_back(SourceDigest{c.source_names[i], HexEncode(d)});
+    c.program->source_texts.push_back(SourceText{c.source_names[i], f.text});
   }
   return Status::Ok();
 }
@@ -665,7 +683,8 @@ constexpr Pass kPasses[] = {
 Result<std::shared_ptr<Program>> CompilePolicySet(const dsl::PolicySet& policies,
                                                    CompileStats* stats) {
   auto program = std::make_shared<Program>();
-  Compilation c{&policies, program.get(), {}, {}};
+  Compilation c{&policies, program.get(), {}, {}, {}};
+  if (policies.sources) c.source_names = SourceNames(*policies.sources);
   for (const Pass& pass : kPasses) {
     auto start = std::chrono::steady_clock::now();
     ARBITER_RETURN_IF_ERROR(pass.run(c));
