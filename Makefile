@@ -14,6 +14,9 @@ BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 LISTEN     ?= 127.0.0.1:8181
+# `make run DATA_DIR=DIR`: where the development daemon keeps its ledger, signing key and token
+# (default ${XDG_STATE_HOME:-$HOME/.local/state}/arbiter/dev; see scripts/run-daemon).
+DATA_DIR   ?=
 
 .PHONY: all bootstrap configure build test test-sanitize test-tsan fuzz-build fuzz fuzz-smoke \
 	run install bench clean
@@ -71,7 +74,7 @@ fuzz-smoke: fuzz-build
 
 run: bootstrap
 	$(MAKE) build
-	@scripts/run-daemon $(BUILD_DIR) $(LISTEN)
+	@$(if $(DATA_DIR),ARBITER_DATA_DIR='$(DATA_DIR)' ,)scripts/run-daemon $(BUILD_DIR) $(LISTEN)
 
 install: build
 	cmake --install $(BUILD_DIR) $(if $(PREFIX),--prefix $(PREFIX),)
