@@ -70,8 +70,8 @@ int RunOnce(const TestFlags& flags, const policytest::RunOptions& options) {
   } else {
     fmt::print("{}", policytest::FormatText(*report, options));
     if (report->tests.empty() && report->failed == 0) {
-      fmt::print(stderr, options.filters.empty() ? "arbiter test: no tests found\n"
-                                                 : "arbiter test: no test matches --filter\n");
+      fmt::print(stderr, "arbiter test: {}\n",
+                 options.filters.empty() ? "no tests found" : "no test matches --filter");
     }
     if (options.min_coverage && report->coverage_percent() + 1e-9 < *options.min_coverage) {
       fmt::print(stderr, "arbiter test: rule coverage {:.1f}% is below the required {:.1f}%\n",

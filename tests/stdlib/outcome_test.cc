@@ -14,7 +14,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST_CASE("a matching outcome has no failures; lists compare in any order") {
-  Expectation expected{TestExpect::kAllow, std::vector<std::string>{"p.b", "p.a"}, std::vector<std::string>{"x", "y"}};
+  Expectation expected{TestExpect::kAllow, std::vector<std::string>{"p.b", "p.a"}, std::vector<std::string>{"x", "y"},
+                       std::nullopt};
   Outcome got;
   got.allow = true;
   got.reasons = {"p.a", "p.b"};
@@ -23,7 +24,7 @@ TEST_CASE("a matching outcome has no failures; lists compare in any order") {
 }
 
 TEST_CASE("unset reasons and obligations are not compared") {
-  Expectation expected{TestExpect::kDeny, std::nullopt, std::nullopt};
+  Expectation expected{TestExpect::kDeny, std::nullopt, std::nullopt, std::nullopt};
   Outcome got;
   got.reasons = {"p.anything"};
   got.obligations = {"notify"};
@@ -32,7 +33,7 @@ TEST_CASE("unset reasons and obligations are not compared") {
 
 TEST_CASE("each mismatch is named with what was expected and what came") {
   Expectation expected{TestExpect::kDeny, std::vector<std::string>{"p.forbid_b", "p.forbid_a"},
-                       std::vector<std::string>{}};
+                       std::vector<std::string>{}, std::nullopt};
   Outcome got;
   got.allow = true;
   got.reasons = {"p.permit_c"};
@@ -45,7 +46,8 @@ TEST_CASE("each mismatch is named with what was expected and what came") {
 }
 
 TEST_CASE("obligations compare as multisets") {
-  Expectation expected{TestExpect::kAllow, std::nullopt, std::vector<std::string>{"redact"}};
+  Expectation expected{TestExpect::kAllow, std::nullopt, std::vector<std::string>{"redact"},
+                       std::nullopt};
   Outcome got;
   got.allow = true;
   got.obligations = {"redact", "redact"};
