@@ -139,9 +139,10 @@ std::function<int()> SetupTest(CLI::App& parent) {
     if (flags->min_coverage >= 0) options.min_coverage = flags->min_coverage;
     options.filters = flags->filters;
     options.verbose = flags->verbose;
-    int code = RunOnce(*flags, options);
-    if (!flags->watch) return code;
+    if (!flags->watch) return RunOnce(*flags, options);
+    // The snapshot is taken before each run, so a change made while it runs starts another.
     Snapshot seen = TakeSnapshot(flags->paths);
+    RunOnce(*flags, options);
     for (;;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
       Snapshot now = TakeSnapshot(flags->paths);

@@ -95,6 +95,27 @@ contains err.txt "cannot write the JUnit report"
 expect_exit 0 -- "$arbiter" test p --filter closes_on_error --format json
 contains out.txt '"decision": "fail_closed"'
 
+# --watch: runs, then runs again when a policy file changes; stopped by a signal. Waits for
+# output (up to 30 s each), never asserts on time.
+wait_for() {  # wait_for FILE TEXT COUNT: until FILE holds TEXT on COUNT lines
+  local tries=0
+  while [ "$(grep -cF -- "$2" "$1")" -lt "$3" ] && [ $tries -lt 300 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+  done
+  [ "$(grep -cF -- "$2" "$1")" -ge "$3" ] || fail "$1 never had $3 line(s) with: $2 :: $(cat "$1")"
+}
+"$arbiter" test p --filter reads_ok --watch >watch.txt 2>&1 &
+watcher=$!
+wait_for watch.txt "1 passed, 0 failed" 1
+touch report.xml notes.txt  # not policy files: no run
+sed -i 's/expect allow/expect deny/' p/p_test.arbiter
+wait_for watch.txt "0 passed, 1 failed" 1
+contains watch.txt "--- files changed; running again"
+kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+[ "$(grep -c -- "--- files changed" watch.txt)" = 1 ] || fail "--watch ran more than once per change :: $(cat watch.txt)"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1
