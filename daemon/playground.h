@@ -38,14 +38,23 @@ class Playground {
   void HandleEvaluate(HttpRequest& req, Reply reply);
   void HandleCheckpoint(HttpRequest& req, Reply reply);
   void HandleProof(HttpRequest& req, Reply reply);
+  void HandleEntries(HttpRequest& req, Reply reply);
+  void HandleWhatIf(HttpRequest& req, Reply reply);
+  void HandleReview(HttpRequest& req, Reply reply, const Principal& principal);
 
+  // A scratch ledger and the verifier key (signed-note text) of its signing key, which is
+  // made with it: what the page shows and checks the checkpoints' signatures with.
+  struct ScratchLedger {
+    std::shared_ptr<ledger::Ledger> ledger;
+    std::string verifier_key;
+  };
   // The current scratch ledger, replaced first when it is full or has been idle too long.
-  Result<std::shared_ptr<ledger::Ledger>> Scratch(bool for_append);
-  static Result<std::shared_ptr<ledger::Ledger>> NewScratch();
+  Result<ScratchLedger> Scratch(bool for_append);
+  static Result<ScratchLedger> NewScratch();
 
   PlaygroundOptions options_;
   std::mutex scratch_mutex_;
-  std::shared_ptr<ledger::Ledger> scratch_;
+  ScratchLedger scratch_;
   std::chrono::steady_clock::time_point scratch_used_;
 };
 
