@@ -87,8 +87,10 @@
   }
 
   // A signed-note verifier key: "<name>+<8 hex key id>+<base64(0x01 || 32-byte public key)>".
+  // Names hold no '+', but base64 may: only the first two '+' separate.
   async function parseVerifierKey(text) {
-    const parts = String(text || '').trim().split('+');
+    const m = /^([^+]*)\+([^+]*)\+(.*)$/s.exec(String(text || '').trim());
+    const parts = m ? m.slice(1) : [];
     if (parts.length !== 3 || !parts[0] || !/^[0-9a-f]{8}$/.test(parts[1])) {
       throw new Error('the public key is not a signed-note verifier key (name+keyid+key)');
     }
