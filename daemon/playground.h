@@ -1,6 +1,8 @@
 // The playground's server side (contracts.md): its static page, the stdlib examples, and
 // evaluation of pasted policies against a scratch in-memory ledger that is never the
-// production one. Off unless `serve --playground`; its routes go through the API policy
+// production one; for the page's Ledger tab, that ledger's entries with what an offline
+// verifier needs (exact bytes, proofs, checkpoint, public key), what-if of an edited policy
+// over its decisions, and review evidence on them (spec/http-api.md, "Playground"). Off unless `serve --playground`; its routes go through the API policy
 // (loopback, or the `playground` role). The scratch ledger is bounded: it is replaced by an
 // empty one once it holds Limits::playground_ledger_entries entries or has had no new entry
 // for Limits::playground_ledger_age_s, so memory stays bounded however long the daemon runs.

@@ -555,6 +555,7 @@ async function run(args) {
       firstRow.includes(newest.payload.request.subject.id) && firstRow.includes(newest.payload.request.action.name) &&
       firstRow.includes(newest.payload.request.resource.id) && firstRow.toLowerCase().includes(newest.payload.decision),
       firstRow.slice(0, 300));
+    await page.locator('#ledger-list').scrollIntoViewIfNeeded();
     await shot('ledger-list');
 
     // 9c. Verify, in the page: the chain, the root, the signature, every proof.
