@@ -339,7 +339,9 @@ void Playground::HandleReview(HttpRequest& req, Reply reply, const Principal& pr
   }
   ledger::EvidenceRecord evidence;
   evidence.type = "review";
-  evidence.author = principal.name;  // who authenticated, as /v1/evidence records it
+  // Who authenticated and the roles the auth file gives them, as /v1/evidence records them.
+  evidence.author = principal.name;
+  if (principal.authenticated) evidence.author_roles = principal.roles;
   evidence.decision_ids = {id->get<std::string>()};
   for (const char* member : {"expected", "reason"}) {
     if (auto it = body.find(member); it != body.end()) evidence.body[member] = *it;

@@ -229,3 +229,27 @@ TEST_CASE("playground: a review is checked and recorded as review evidence") {
   CHECK(entry["payload"]["body"] ==
         nlohmann::json{{"expected", "deny"}, {"reason", "contractors may not"}});
 }
+
+TEST_CASE("playground: a review by an authenticated principal records its roles") {
+  ApiFacts facts;
+  facts.auth_file = true;
+  Served s(facts, kDefaultLimits);
+  nlohmann::json evaluate = {
+      {"policy", "package p;\npermit everyone { when true }\n"},
+      {"request", R"({"subject":{"type":"User","id":"a"},"action":{"name":"read"},)"
+                  R"("resource":{"type":"Doc","id":"d"},"context":{}})"}};
+  HttpResponse decided = s.Call(http::verb::post, "/v1/playground/evaluate", evaluate.dump(), kToken);
+  REQUIRE(decided.result_int() == 200);
+  std::string id = nlohmann::json::parse(decided.body())["receipt"]["decision_id"].get<std::string>();
+  nlohmann::json review = {{"decision_id", id}, {"expected", "deny"}, {"reason", "not for everyone"}};
+  CHECK(s.Call(http::verb::post, "/v1/playground/ledger/review", review.dump()).result_int() == 401);
+  HttpResponse reviewed = s.Call(http::verb::post, "/v1/playground/ledger/review", review.dump(), kToken);
+  REQUIRE(reviewed.result_int() == 201);
+  uint64_t seq = nlohmann::json::parse(reviewed.body())["receipt"]["seq"].get<uint64_t>();
+  HttpResponse page = s.Call(http::verb::get, "/v1/playground/ledger/entries", "", kToken);
+  REQUIRE(page.result_int() == 200);
+  auto entry = nlohmann::json::parse(
+      nlohmann::json::parse(page.body())["entries"][seq]["raw"].get<std::string>());
+  CHECK(entry["payload"]["author"] == "dev");
+  CHECK(entry["payload"]["author_roles"] == nlohmann::json::array({"playground"}));
+}
