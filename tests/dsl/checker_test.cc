@@ -118,7 +118,20 @@ TEST_CASE("with a schema: attributes, nested records, optional attributes", "[ch
             .empty());
   CHECK(Codes("permit a { when action == Action::\"deploy\" && resource.size > 1 }", kSchema) ==
         Codes_{"E0403"});
+  // An optional attribute is read only under a `has` guard that comes first (E0309).
   CHECK(Codes("permit a { when subject is User && subject.level > 3 && subject has level }",
+              kSchema) == Codes_{"E0309"});
+  CHECK(Codes("permit a { when subject is User && subject has level && subject.level > 3 }",
+              kSchema)
+            .empty());
+  CHECK(Codes("permit a { when subject is User && (if subject has level then subject.level "
+              "else 0) > 3 }",
+              kSchema)
+            .empty());
+  CHECK(Codes("permit a { when subject is User && (subject has level || subject.level > 3) }",
+              kSchema) == Codes_{"E0309"});
+  CHECK(Codes("permit a { when subject is User && subject has level obligation o { l: "
+              "subject.level } }",
               kSchema)
             .empty());
   CHECK(Codes("permit a { when subject has levle }", kSchema) == Codes_{"E0403"});
