@@ -197,8 +197,13 @@ class Checker {
       Error("E0303", rule.condition->span,
             "a rule's condition must be a Bool, not " + Describe(cond));
     }
+    // Payloads are evaluated only when the rule matched: the condition's guards hold.
+    WithGuards(*rule.condition, [&] {
+      for (const Obligation& o : rule.obligations) {
+        if (o.payload) Infer(*o.payload);
+      }
+    });
     for (const Obligation& o : rule.obligations) {
-      if (o.payload) Infer(*o.payload);
       if (o.name == "require_evidence" && !o.advice) CheckEvidenceObligation(o);
     }
   }
@@ -221,7 +226,10 @@ class Checker {
       has_type |= key == "type";
       const Expr& value = *payload->args[i];
       if (value.kind != ExprKind::kString) {
+        // Its type again; what is wrong inside it was reported when the payload was checked.
+        size_t reported = out_->size();
         TyPtr t = Infer(value);
+        out_->resize(reported);
         if (Known(t) && t->base != BaseType::kString) {
           Error("E0308", value.span,
                 "require_evidence `" + key + "` must be a String, not " + Describe(t));
@@ -336,7 +344,10 @@ class Checker {
       case BaseType::kUnknown: return Unknown();
       case BaseType::kRecord: {
         auto it = receiver->fields.find(name);
-        if (it != receiver->fields.end()) return it->second.first;
+        if (it != receiver->fields.end()) {
+          if (!for_has && !it->second.second) RequireGuard(e);
+          return it->second.first;
+        }
         if (receiver->closed) {
           Error("E0403", e.span,
                 (receiver->owner.empty() ? std::string("the record") : receiver->owner) +
@@ -348,6 +359,7 @@ class Checker {
         if (!schema_ || receiver->entities.empty()) return Unknown();
         TyPtr found;
         bool consistent = true;
+        bool optional = false;
         size_t known_types = 0;
         for (const std::string& type : receiver->entities) {
           auto decl = schema_->entities.find(type);
@@ -355,6 +367,7 @@ class Checker {
           ++known_types;
           auto attr = decl->second.attributes.find(name);
           if (attr == decl->second.attributes.end()) continue;
+          optional |= !attr->second.required;
           TyPtr t = FromSchema(attr->second.type, "attribute `" + name + "`");
           if (found && Describe(found) != Describe(t)) consistent = false;
           if (!found) found = t;
@@ -369,6 +382,7 @@ class Checker {
                     (for_has ? " (so this `has` is always false)" : ""));
           return Unknown();
         }
+        if (found && optional && !for_has) RequireGuard(e);
         return consistent && found ? found : Unknown();
       }
       default:
@@ -377,6 +391,49 @@ class Checker {
                   " an entity or a record, not " + Describe(receiver));
         return Unknown();
     }
+  }
+
+  // What an attribute read is a read of, as text ("subject.profile.region"), for matching a
+  // `has` guard to it; empty when it is not a path from a variable.
+  static std::string PathOf(const Expr& e) {
+    if (e.kind == ExprKind::kVar) return e.name.empty() ? "$" + std::to_string(e.slot) : e.name;
+    if (e.kind == ExprKind::kGetAttr || e.kind == ExprKind::kHasAttr) {
+      std::string base = PathOf(*e.args[0]);
+      return base.empty() ? base : base + "." + e.name;
+    }
+    return std::string();
+  }
+
+  // The `has` tests that hold wherever `e` is true: its top-level conjuncts.
+  static void GuardsOf(const Expr& e, std::vector<std::string>* out) {
+    if (e.kind == ExprKind::kAnd) {
+      GuardsOf(*e.args[0], out);
+      GuardsOf(*e.args[1], out);
+    } else if (e.kind == ExprKind::kHasAttr) {
+      std::string path = PathOf(e);
+      if (!path.empty()) out->push_back(std::move(path));
+    }
+  }
+
+  // Runs `body` with the guards of `condition` known to hold.
+  template <typename F>
+  void WithGuards(const Expr& condition, F body) {
+    size_t before = guards_.size();
+    GuardsOf(condition, &guards_);
+    body();
+    guards_.resize(before);
+  }
+
+  // An optional attribute read with no `has` guard before it fails at run time whenever the
+  // attribute is absent (and the rule then errors): E0309, with the guard to write.
+  void RequireGuard(const Expr& e) {
+    std::string path = PathOf(e);
+    if (path.empty()) return;  // not a path from a variable: nothing to name in a hint
+    if (std::find(guards_.begin(), guards_.end(), path) != guards_.end()) return;
+    std::string base = PathOf(*e.args[0]);
+    Error("E0309", e.span,
+          "`" + path + "` is optional and read without a `has` guard: it fails when absent "
+          "(help: write `" + base + " has " + e.name + " && ...` before reading it)");
   }
 
   void ExpectBool(const Expr& e, const TyPtr& t, std::string_view what, std::string_view code) {
@@ -450,7 +507,15 @@ class Checker {
       case ExprKind::kOr: {
         const char* op = e.kind == ExprKind::kAnd ? "`&&`" : "`||`";
         ExpectBool(*e.args[0], Infer(*e.args[0]), std::string("each operand of ") + op, "E0302");
-        ExpectBool(*e.args[1], Infer(*e.args[1]), std::string("each operand of ") + op, "E0302");
+        // `a && b` evaluates b only where a held, so a's `has` tests guard b.
+        auto right = [&] {
+          ExpectBool(*e.args[1], Infer(*e.args[1]), std::string("each operand of ") + op, "E0302");
+        };
+        if (e.kind == ExprKind::kAnd) {
+          WithGuards(*e.args[0], right);
+        } else {
+          right();
+        }
         return Make(BaseType::kBool);
       }
       case ExprKind::kBinary: return InferBinary(e);
@@ -474,7 +539,8 @@ class Checker {
       }
       case ExprKind::kIf: {
         ExpectBool(*e.args[0], Infer(*e.args[0]), "the condition of `if`", "E0303");
-        TyPtr a = Infer(*e.args[1]);
+        TyPtr a;
+        WithGuards(*e.args[0], [&] { a = Infer(*e.args[1]); });
         TyPtr b = Infer(*e.args[2]);
         if (Known(a) && Known(b)) {
           if (a->base != b->base) {
@@ -618,15 +684,18 @@ class Checker {
     for (size_t i = 1; i < e.args.size(); ++i) args.push_back(Infer(*e.args[i]));
     const MethodInfo* m = FindMethod(e.name);
     if (!m) return Unknown();
-    if (Known(receiver)) {
-      bool applies = m->receiver == BaseType::kUnknown
-                         ? (receiver->base == BaseType::kSet ||
-                            receiver->base == BaseType::kRecord ||
-                            receiver->base == BaseType::kString)
-                         : receiver->base == m->receiver;
-      if (!applies) {
-        Error("E0304", e.span,
-              "method `" + e.name + "` does not apply to " + Describe(receiver));
+    if (Known(receiver) && !ReceiverApplies(m->receivers, receiver->base)) {
+      Error("E0304", e.span,
+            "method `" + e.name + "` does not apply to " + Describe(receiver) + " (it takes " +
+                ReceiverNames(m->receivers) + ")");
+    }
+    // `s.contains(t)` on a String looks for the String t in it.
+    if (m->id == MethodId::kContains && Known(receiver) && receiver->base == BaseType::kString) {
+      for (size_t i = 0; i < args.size(); ++i) {
+        if (Known(args[i]) && args[i]->base != BaseType::kString) {
+          Error("E0304", e.args[i + 1]->span,
+                "`contains` on a String takes a String, not " + Describe(args[i]));
+        }
       }
     }
     if (m->argument != BaseType::kUnknown) {
@@ -654,6 +723,8 @@ class Checker {
   // Never null: Infer returns Unknown(), not null, for what it cannot type.
   std::array<TyPtr, 4> request_{Unknown(), Unknown(), Unknown(), Unknown()};
   std::vector<const ActionDecl*> current_actions_;
+  // Paths a `has` test has established where the expression being checked is evaluated.
+  std::vector<std::string> guards_;
 };
 
 }  // namespace

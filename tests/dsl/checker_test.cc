@@ -118,7 +118,20 @@ TEST_CASE("with a schema: attributes, nested records, optional attributes", "[ch
             .empty());
   CHECK(Codes("permit a { when action == Action::\"deploy\" && resource.size > 1 }", kSchema) ==
         Codes_{"E0403"});
+  // An optional attribute is read only under a `has` guard that comes first (E0309).
   CHECK(Codes("permit a { when subject is User && subject.level > 3 && subject has level }",
+              kSchema) == Codes_{"E0309"});
+  CHECK(Codes("permit a { when subject is User && subject has level && subject.level > 3 }",
+              kSchema)
+            .empty());
+  CHECK(Codes("permit a { when subject is User && (if subject has level then subject.level "
+              "else 0) > 3 }",
+              kSchema)
+            .empty());
+  CHECK(Codes("permit a { when subject is User && (subject has level || subject.level > 3) }",
+              kSchema) == Codes_{"E0309"});
+  CHECK(Codes("permit a { when subject is User && subject has level obligation o { l: "
+              "subject.level } }",
               kSchema)
             .empty());
   CHECK(Codes("permit a { when subject has levle }", kSchema) == Codes_{"E0403"});
@@ -147,4 +160,16 @@ TEST_CASE("schema files: syntax, references, duplicates", "[checker]") {
               "action \"read file\", write appliesTo { subject: [A, B], resource: [B], "
               "context: {} };")
             .empty());
+}
+
+// One builtin table (dsl/builtins.h) for checker, compiler, VM and reference evaluator: what
+// the VM evaluates the checker accepts, and the other way round.
+TEST_CASE("contains applies to sets and strings, as the VM evaluates it", "[checker]") {
+  CHECK(Codes(R"(permit a { when "model-risk".contains("risk") })").empty());
+  CHECK(Codes(R"(permit a { when ["a", "b"].contains("a") })").empty());
+  CHECK(Codes(R"(permit a { when "abc".contains(1) })") == Codes_{"E0304"});
+  CHECK(Codes(R"(permit a { when { x: 1 }.contains(1) })") == Codes_{"E0304"});
+  CHECK(Codes(R"(permit a { when (42).contains(4) })") == Codes_{"E0304"});
+  CHECK(Codes(R"(permit a { when "abc".startsWith("a") && "abc".size() == 3 })").empty());
+  CHECK(Codes(R"(permit a { when ["a"].startsWith("a") })") == Codes_{"E0304"});
 }

@@ -72,6 +72,8 @@ const Case kCases[] = {
      nullptr},
     {"E0308", 1, "permit a { obligation require_evidence { type: 42 } }", nullptr},
     {"E0308", 1, "permit a { obligation require_evidence }", nullptr},
+    {"E0309", 2, "permit a {\n  when subject is User && subject.level > 3 }",
+     "entity User { level?: Long };"},
     {"E0401", 3, "permit a {}", "entity A;\n\nentity B { x: };"},
     {"E0402", 1, "permit a { when resource is Modle }", kSchema},
     {"E0403", 2, "permit a {\n  when action == Action::\"deploy\" && resource.risk_teir == \"high\" }",

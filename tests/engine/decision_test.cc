@@ -158,3 +158,9 @@ TEST_CASE("action entities may have parents (action groups)") {
   CHECK(DecideOrDie(e, SimpleRequest("read"), ents).allow);
   CHECK_FALSE(DecideOrDie(e, SimpleRequest("write"), ents).allow);
 }
+
+TEST_CASE("contains on a string: the checker accepts what the VM evaluates") {
+  Engine e = CompileOrDie(R"(permit p { when context.channel.contains("risk") && "model-risk".contains("l-r") })");
+  CHECK(DecideOrDie(e, SimpleRequest("read", R"({"channel":"model-risk"})")).allow);
+  CHECK_FALSE(DecideOrDie(e, SimpleRequest("read", R"({"channel":"ops"})")).allow);
+}
