@@ -427,7 +427,9 @@ TEST_CASE("hot reload under load: no failed request; SIGTERM; one decision entry
   for (auto& c : clients) c.join();
   CHECK(failed.load() == 0);
   CHECK(decided.load() > 0);
-  CHECK(activated.size() == 3);  // from disk, and v1 and v2 sent to the admin API
+  // v1 from disk and v1 sent to the admin API are one bundle: its digest depends on the
+  // policy text and its name, not on the folder it was loaded from (spec/bytecode.md). v2.
+  CHECK(activated.size() == 2);
   for (const auto& b : bundles_seen) CHECK(activated.count(b) == 1);
   CHECK(json::parse(admin.Get("/v1/policies", Admin()).body)["bundle"] == v1);
   admin.Reset();
@@ -436,7 +438,9 @@ TEST_CASE("hot reload under load: no failed request; SIGTERM; one decision entry
   CHECK(d.process->log().find("final checkpoint") != std::string::npos);
   CHECK(d.Verify() == 0);
   CHECK(d.Entries("decision").size() == static_cast<size_t>(decided.load()));
-  CHECK(d.Entries("policy").size() == 8);  // start-up, 6 admin swaps, 1 SIGHUP
+  // Start-up and 6 admin swaps; the SIGHUP reload from disk is the v1 bundle already active
+  // (the last swap sent v1), so it records no new activation.
+  CHECK(d.Entries("policy").size() == 7);
 }
 
 TEST_CASE("SIGHUP with nothing changed on disk records no activation") {
