@@ -24,31 +24,6 @@ const nlohmann::json& Member(const nlohmann::json& j, std::string_view key) {
   return it == j.end() ? kNull : *it;
 }
 
-// The rules named by a `reasons` or `errors` array.
-std::vector<std::string> RulesOf(const nlohmann::json& array) {
-  std::vector<std::string> rules;
-  if (!array.is_array()) return rules;
-  for (const auto& item : array) {
-    std::string rule = StringMember(item, "rule");
-    if (!rule.empty()) rules.push_back(std::move(rule));
-  }
-  return rules;
-}
-
-// "allow", "deny" or "fail_closed" (a denial with a rule in both reasons and errors);
-// empty for a payload that records neither decision.
-std::string OutcomeOf(const nlohmann::json& payload, const std::vector<std::string>& reasons) {
-  std::string decision = StringMember(payload, "decision");
-  if (decision == "allow") return decision;
-  if (decision != "deny") return std::string();
-  for (const std::string& erred : RulesOf(Member(payload, "errors"))) {
-    if (std::find(reasons.begin(), reasons.end(), erred) != reasons.end()) {
-      return std::string("fail_closed");
-    }
-  }
-  return decision;
-}
-
 void Count(OutcomeCounts* counts, std::string_view outcome) {
   if (outcome == "allow") {
     ++counts->allow;
@@ -59,13 +34,109 @@ void Count(OutcomeCounts* counts, std::string_view outcome) {
   }
 }
 
-// `Type::"id"` of a request member; the action's name; empty when not recorded.
-std::string EntityText(const nlohmann::json& request, std::string_view member) {
-  const nlohmann::json& entity = Member(request, member);
-  if (member == "action") return StringMember(entity, "name");
-  std::string id = StringMember(entity, "id");
-  if (id.empty()) return id;
-  return fmt::format("{}::\"{}\"", StringMember(entity, "type"), id);
+// The members of a decision payload the report reads, pulled out with nlohmann's SAX
+// interface: no document is built, so a pass over a million decisions does not allocate the
+// requests' contexts it never reads.
+struct DecisionFields {
+  std::string decision_id;
+  std::string decision;
+  std::vector<std::string> controls;
+  std::vector<std::string> reasons;  // the rules of `reasons`
+  std::vector<std::string> errors;   // the rules of `errors`
+  std::string subject_type, subject_id, action, resource_type, resource_id;
+};
+
+class DecisionSax : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit DecisionSax(DecisionFields* out) : out_(out) {}
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return Push(false); }
+  bool end_object() override { return Pop(); }
+  bool start_array(std::size_t) override { return Push(true); }
+  bool end_array() override { return Pop(); }
+  bool key(string_t& k) override {
+    if (!frames_.empty()) frames_.back().key = k;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+  bool string(string_t& value) override {
+    const size_t depth = frames_.size();
+    if (depth == 1) {
+      const std::string& k = frames_[0].key;
+      if (k == "decision_id") out_->decision_id = std::move(value);
+      else if (k == "decision") out_->decision = std::move(value);
+    } else if (depth == 2 && frames_[1].array && frames_[0].key == "controls") {
+      out_->controls.push_back(std::move(value));
+    } else if (depth == 3 && frames_[1].array && !frames_[2].array && frames_[2].key == "rule") {
+      if (frames_[0].key == "reasons") out_->reasons.push_back(std::move(value));
+      else if (frames_[0].key == "errors") out_->errors.push_back(std::move(value));
+    } else if (depth == 3 && frames_[0].key == "request" && !frames_[1].array &&
+               !frames_[2].array) {
+      const std::string& member = frames_[1].key;
+      const std::string& k = frames_[2].key;
+      if (member == "subject") {
+        if (k == "type") out_->subject_type = std::move(value);
+        else if (k == "id") out_->subject_id = std::move(value);
+      } else if (member == "resource") {
+        if (k == "type") out_->resource_type = std::move(value);
+        else if (k == "id") out_->resource_id = std::move(value);
+      } else if (member == "action" && k == "name") {
+        out_->action = std::move(value);
+      }
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool array = false;
+    std::string key;
+  };
+  bool Push(bool array) {
+    frames_.push_back({array, {}});
+    return true;
+  }
+  bool Pop() {
+    frames_.pop_back();
+    return true;
+  }
+  DecisionFields* out_;
+  std::vector<Frame> frames_;
+};
+
+Result<DecisionFields> ReadDecision(const RawAuditEntry& e) {
+  DecisionFields fields;
+  DecisionSax sax(&fields);
+  if (!nlohmann::json::sax_parse(e.payload, &sax)) {
+    return Status::Corruption(fmt::format("decision entry {} has a payload that is not JSON", e.seq));
+  }
+  return fields;
+}
+
+std::string EntityName(const std::string& type, const std::string& id) {
+  return id.empty() ? std::string() : fmt::format("{}::\"{}\"", type, id);
+}
+
+// "allow", "deny" or "fail_closed" (a denial with a rule in both reasons and errors);
+// empty for a payload that records neither decision.
+std::string OutcomeOf(const DecisionFields& d) {
+  if (d.decision == "allow") return d.decision;
+  if (d.decision != "deny") return std::string();
+  for (const std::string& erred : d.errors) {
+    if (std::find(d.reasons.begin(), d.reasons.end(), erred) != d.reasons.end()) {
+      return std::string("fail_closed");
+    }
+  }
+  return d.decision;
 }
 
 // The evidence linked to decisions: each evidence entry once, and per decision id the
@@ -82,7 +153,12 @@ struct EvidenceIndex {
 Result<EvidenceIndex> IndexEvidence(const History& history, SeqRange range) {
   EvidenceIndex index;
   SeqRange rest{range.first, history.All().last};
-  ARBITER_RETURN_IF_ERROR(history.Scan(rest, {"evidence"}, [&](const AuditEntry& e) {
+  ARBITER_RETURN_IF_ERROR(history.ScanRaw(rest, {"evidence"}, [&](const RawAuditEntry& raw) {
+    nlohmann::json payload = nlohmann::json::parse(raw.payload, nullptr, false);
+    AuditEntry e;
+    e.seq = raw.seq;
+    e.time = std::string(raw.time);
+    e.payload = std::move(payload);
     const nlohmann::json& ids = Member(e.payload, "decision_ids");
     if (!ids.is_array() || ids.empty()) return Status::Ok();
     EvidenceSummary summary;
@@ -186,49 +262,47 @@ Result<ReportFigures> ComputeReport(const History& history, const ReportOptions&
     // Activations from the first entry (the one in force when the range starts is what the
     // first change in it is compared with); decisions from the range's first entry.
     SeqRange pass{all.first, figures.range.last};
-    ARBITER_RETURN_IF_ERROR(history.Scan(pass, {"decision", "policy"}, [&](const AuditEntry& e) {
+    ARBITER_RETURN_IF_ERROR(history.ScanRaw(pass, {"decision", "policy"}, [&](const RawAuditEntry& e) {
       if (e.kind == "policy") {
+        AuditEntry policy;
+        policy.seq = e.seq;
+        policy.time = std::string(e.time);
+        policy.payload = nlohmann::json::parse(e.payload, nullptr, false);
         if (e.seq >= figures.range.first) {
-          figures.policy_changes.push_back(DescribeChange(e, in_force));
+          figures.policy_changes.push_back(DescribeChange(policy, in_force));
         }
-        in_force = SourcesOf(e.payload);
+        in_force = SourcesOf(policy.payload);
         return Status::Ok();
       }
       if (e.seq < figures.range.first) return Status::Ok();
-      // The filter reads payload text; its matcher is the one `audit export` uses.
-      if (filtered && !options.decisions.Matches(e.payload.dump())) return Status::Ok();
-      const std::vector<std::string> reasons = RulesOf(Member(e.payload, "reasons"));
-      const std::string outcome = OutcomeOf(e.payload, reasons);
+      // The matcher `audit export` uses, on the payload text.
+      if (filtered && !options.decisions.Matches(e.payload)) return Status::Ok();
+      ARBITER_ASSIGN_OR_RETURN(DecisionFields fields, ReadDecision(e));
+      const std::vector<std::string>& reasons = fields.reasons;
+      const std::string outcome = OutcomeOf(fields);
       if (outcome.empty()) {
         return Status::Corruption(
             fmt::format("decision entry {} records neither allow nor deny", e.seq));
       }
-      const std::string id = StringMember(e.payload, "decision_id");
+      const std::string& id = fields.decision_id;
       const EvidenceIndex::Links* links = nullptr;
       if (auto it = evidence.by_decision.find(id); it != evidence.by_decision.end()) {
         links = &it->second;
       }
       const bool has_evidence = links != nullptr && !links->evidence.empty();
-      const std::string recorded = StringMember(e.payload, "decision");
-      const bool open_correction =
-          links != nullptr && !links->review_expected.empty() && links->review_expected != recorded;
+      const bool open_correction = links != nullptr && !links->review_expected.empty() &&
+                                   links->review_expected != fields.decision;
 
       Count(&figures.totals, outcome);
       if (has_evidence) ++figures.with_evidence;
       if (open_correction) ++figures.open_corrections;
 
       std::vector<std::string> names;
-      const nlohmann::json& listed_controls = Member(e.payload, "controls");
-      if (listed_controls.is_array()) {
-        for (const auto& c : listed_controls) {
-          if (c.is_string() && std::find(names.begin(), names.end(), c.get<std::string>()) ==
-                                   names.end()) {
-            names.push_back(c.get<std::string>());
-          }
-        }
+      for (std::string& c : fields.controls) {
+        if (std::find(names.begin(), names.end(), c) == names.end()) names.push_back(std::move(c));
       }
       if (names.empty()) names.emplace_back(kNoControl);
-      const std::string day = e.time.substr(0, 10);
+      const std::string day(e.time.substr(0, 10));
       for (const std::string& name : names) {
         ControlFigures& c = controls[name];
         Count(&c.counts, outcome);
@@ -242,12 +316,11 @@ Result<ReportFigures> ComputeReport(const History& history, const ReportOptions&
         ListedDecision d;
         d.seq = e.seq;
         d.id = id;
-        d.time = e.time;
+        d.time = std::string(e.time);
         d.outcome = outcome;
-        const nlohmann::json& request = Member(e.payload, "request");
-        d.subject = EntityText(request, "subject");
-        d.action = EntityText(request, "action");
-        d.resource = EntityText(request, "resource");
+        d.subject = EntityName(fields.subject_type, fields.subject_id);
+        d.action = fields.action;
+        d.resource = EntityName(fields.resource_type, fields.resource_id);
         d.rules = reasons;
         if (links != nullptr) {
           for (uint32_t i : links->evidence) d.evidence.push_back(evidence.entries[i]);
