@@ -224,19 +224,6 @@ PolicyChange DescribeChange(const AuditEntry& e,
 
 }  // namespace
 
-// TODO(report): temporary until main's audit/obligations.cc is merged (it defines this).
-#if !ARBITER_REPORT_OBLIGATIONS
-std::string_view ObligationStateName(ObligationState state) {
-  switch (state) {
-    case ObligationState::kOpen: return "open";
-    case ObligationState::kDischarged: return "discharged";
-    case ObligationState::kDischargedLate: return "discharged_late";
-    case ObligationState::kOverdue: return "overdue";
-  }
-  return "open";
-}
-#endif
-
 Result<ReportFigures> ComputeReport(const History& history, const ReportOptions& options,
                                     VerificationStatus verification) {
   ARBITER_RETURN_IF_ERROR(options.decisions.Validate());
@@ -349,8 +336,6 @@ Result<ReportFigures> ComputeReport(const History& history, const ReportOptions&
     figures.rules.push_back(std::move(r));
   }
 
-  // TODO(report): remove this guard once main's audit/obligations.cc is merged.
-#if ARBITER_REPORT_OBLIGATIONS
   if (!figures.range.empty()) {
     ARBITER_ASSIGN_OR_RETURN(figures.obligations,
                              FollowObligations(history, figures.range, options.now));
@@ -375,9 +360,6 @@ Result<ReportFigures> ComputeReport(const History& history, const ReportOptions&
   } else {
     figures.obligations.as_of = options.now.empty() ? ledger::NowTime() : options.now;
   }
-#else
-  figures.obligations.as_of = options.now.empty() ? ledger::NowTime() : options.now;
-#endif
   return figures;
 }
 

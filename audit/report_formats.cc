@@ -43,24 +43,6 @@ nlohmann::json ListedJson(const ListedDecision& d) {
           {"corrected_to", NullIfEmpty(d.corrected_to)}};
 }
 
-nlohmann::json ObligationJson(const FollowedObligation& o) {
-  return {{"decision_seq", o.decision_seq},
-          {"decision_id", o.decision_id},
-          {"decided_at", o.decided_at},
-          {"decision", o.decision},
-          {"rule", o.rule},
-          {"controls", o.controls},
-          {"type", o.requirement.type},
-          {"role", NullIfEmpty(o.requirement.role)},
-          {"within", NullIfEmpty(o.requirement.within)},
-          {"due", NullIfEmpty(o.due)},
-          {"state", std::string(ObligationStateName(o.state))},
-          {"evidence_seq", o.evidence_seq ? nlohmann::json(*o.evidence_seq) : nullptr},
-          {"evidence_time", NullIfEmpty(o.evidence_time)},
-          {"evidence_author", NullIfEmpty(o.evidence_author)},
-          {"problem", NullIfEmpty(o.problem)}};
-}
-
 nlohmann::json FiltersJson(const ReportOptions& o) {
   const ledger::DecisionFilter& f = o.decisions;
   return {{"from", NullIfEmpty(o.range.from)}, {"to", NullIfEmpty(o.range.to)},
@@ -134,14 +116,8 @@ std::string ReportToJson(const ReportFigures& f) {
     rules.push_back(std::move(item));
   }
 
-  nlohmann::json obligations = {{"as_of", f.obligations.as_of},
-                                {"open", f.obligations.open},
-                                {"discharged", f.obligations.discharged},
-                                {"discharged_late", f.obligations.discharged_late},
-                                {"overdue", f.obligations.overdue}};
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& o : f.obligations.obligations) items.push_back(ObligationJson(o));
-  obligations["items"] = std::move(items);
+  // The shape `audit obligations --format json` prints (one truth for it).
+  nlohmann::json obligations = nlohmann::json::parse(f.obligations.ToJson(), nullptr, false);
 
   nlohmann::json changes = nlohmann::json::array();
   for (const PolicyChange& p : f.policy_changes) {

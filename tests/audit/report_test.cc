@@ -3,6 +3,8 @@
 // HTML escapes recorded strings; an export bundle gives the same figures as the ledger.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <arbiter/arbiter.h>
 #include <arbiter/ledger.h>
 
@@ -10,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "audit/obligations.h"
 #include "audit/report.h"
 #include "recorder/recorder.h"
 #include "tests/audit/audit_fixture.h"
@@ -371,4 +374,44 @@ TEST_CASE("report: an export bundle gives the figures the ledger gives") {
   CHECK(own.ok);
   REQUIRE(own.keys.size() == 1);
   CHECK(own.keys[0].find("the bundle's own key") != std::string::npos);
+}
+
+TEST_CASE("report: obligations are the follow-up's, narrowed by the filter") {
+  Fixture f;
+  auto history = History::FromLedger(*f.ledger);
+  const std::string now = "2030-01-01T00:00:00Z";
+  auto direct = FollowObligations(*history, history->All(), now);
+  REQUIRE(direct.ok());
+  REQUIRE(!direct->obligations.empty());  // the pack's rules ask for evidence
+
+  ReportOptions options;
+  options.now = now;
+  auto figures = ComputeReport(*history, options, {});
+  REQUIRE(figures.ok());
+  CHECK(figures->obligations.obligations.size() == direct->obligations.size());
+  CHECK(figures->obligations.overdue == direct->overdue);
+  CHECK(figures->obligations.open == direct->open);
+  auto json = nlohmann::json::parse(ReportToJson(*figures));
+  CHECK(json["obligations"] == nlohmann::json::parse(direct->ToJson()));
+  std::string html = ReportToHtml(*figures);
+  CHECK(html.find(fmt::format("data-obligations data-open=\"{}\" data-discharged=\"{}\" "
+                              "data-discharged-late=\"{}\" data-overdue=\"{}\"",
+                              direct->open, direct->discharged, direct->discharged_late,
+                              direct->overdue)) != std::string::npos);
+
+  // Only erin's decisions: only their obligations.
+  options.decisions.subject = "erin";
+  figures = ComputeReport(*history, options, {});
+  REQUIRE(figures.ok());
+  std::set<std::string> erins;
+  for (const auto& d : f.decisions) {
+    if (d.request.find("\"erin\"") != std::string::npos) erins.insert(d.id);
+  }
+  size_t expected = 0;
+  for (const auto& o : direct->obligations) expected += erins.count(o.decision_id);
+  CHECK(figures->obligations.obligations.size() == expected);
+  CHECK(figures->obligations.obligations.size() < direct->obligations.size());
+  uint64_t counted = figures->obligations.open + figures->obligations.overdue +
+                     figures->obligations.discharged + figures->obligations.discharged_late;
+  CHECK(counted == expected);
 }
