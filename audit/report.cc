@@ -357,6 +357,17 @@ Result<ReportFigures> ComputeReport(const History& history, const ReportOptions&
       }
       figures.obligations = std::move(kept);
     }
+    // A report lists what needs attention; `audit obligations` lists them all.
+    std::vector<FollowedObligation> listed;
+    for (FollowedObligation& o : figures.obligations.obligations) {
+      if (o.state == ObligationState::kDischarged) continue;
+      if (listed.size() < options.max_obligations) {
+        listed.push_back(std::move(o));
+      } else {
+        ++figures.obligations_more;
+      }
+    }
+    figures.obligations.obligations = std::move(listed);
   } else {
     figures.obligations.as_of = options.now.empty() ? ledger::NowTime() : options.now;
   }

@@ -101,6 +101,7 @@ struct ReportOptions {
   EntryFilter range;                 // from/to (kinds ignored)
   ledger::DecisionFilter decisions;  // which decisions count (empty: all)
   size_t max_listed = 50;            // decisions listed per control
+  size_t max_obligations = 200;      // obligations not discharged in time listed
   std::string now;                   // obligations' deadlines are judged at this time
                                      // (RFC 3339 UTC); empty: the current time
 };
@@ -117,7 +118,10 @@ struct ReportFigures {
   std::vector<ControlFigures> controls;  // by name, "(no control)" last
   std::vector<RuleFigures> rules;        // by name
   std::vector<PolicyChange> policy_changes;  // activations in the range, seq order
+  // The follow-up of the selected decisions: its counts are whole; its list holds the first
+  // max_obligations of those open, overdue or discharged late, in decision order.
   ObligationFollowUp obligations;
+  uint64_t obligations_more = 0;  // of those, not listed
 };
 
 // Computes the figures over the selected range: a pass over the evidence from the range's

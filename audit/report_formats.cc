@@ -118,6 +118,7 @@ std::string ReportToJson(const ReportFigures& f) {
 
   // The shape `audit obligations --format json` prints (one truth for it).
   nlohmann::json obligations = nlohmann::json::parse(f.obligations.ToJson(), nullptr, false);
+  obligations["more"] = f.obligations_more;
 
   nlohmann::json changes = nlohmann::json::array();
   for (const PolicyChange& p : f.policy_changes) {

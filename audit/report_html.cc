@@ -349,16 +349,8 @@ std::string ReportToHtml(const ReportFigures& f) {
       "<span class=\"{}\">{} overdue</span>, {} open, {} discharged, {} discharged late.</p>",
       ob.open, ob.discharged, ob.discharged_late, ob.overdue, Html(ob.as_of),
       ob.overdue > 0 ? "bad" : "", ob.overdue, ob.open, ob.discharged, ob.discharged_late);
-  constexpr size_t kMaxObligations = 200;
-  size_t shown = 0, unshown = 0;
   std::string rows;
   for (const auto& o : ob.obligations) {
-    if (o.state == ObligationState::kDischarged) continue;
-    if (shown == kMaxObligations) {
-      ++unshown;
-      continue;
-    }
-    ++shown;
     rows += fmt::format(
         "<tr data-obligation-state=\"{}\"><td class=\"{}\">{}</td><td>{} ({})</td><td><code>{}</code></td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
         ObligationStateName(o.state), o.state == ObligationState::kOverdue ? "bad" : "",
@@ -375,7 +367,10 @@ std::string ReportToHtml(const ReportFigures& f) {
            "<th>Due</th><th>Evidence / problem</th></tr></thead><tbody>" +
            rows + "</tbody></table>";
   }
-  if (unshown > 0) out += fmt::format("<p class=\"meta\">and {} more.</p>", unshown);
+  if (f.obligations_more > 0) {
+    out += fmt::format("<p class=\"meta\">and {} more (arbiter audit obligations lists them all).</p>",
+                       f.obligations_more);
+  }
 
   out += "<h2 id=\"policy-changes\">Policy changes</h2>";
   if (f.policy_changes.empty()) {
