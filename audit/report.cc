@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <future>
 #include <set>
 #include <unordered_map>
 
@@ -234,6 +235,24 @@ Result<ReportFigures> ComputeReport(const History& history, const ReportOptions&
   figures.verification = std::move(verification);
   ARBITER_ASSIGN_OR_RETURN(figures.range, history.Select(options.range));
 
+  // The obligations' follow-up reads the history on its own (its own passes over decisions
+  // and evidence): it runs beside the figures' passes, on a second thread (History reads are
+  // const and a Ledger may be read from any number of threads).
+  std::future<Result<ObligationFollowUp>> follow_up;
+  if (!figures.range.empty()) {
+    follow_up = std::async(std::launch::async, [&history, range = figures.range,
+                                                now = options.now] {
+      return FollowObligations(history, range, now);
+    });
+  }
+  // Waits for the follow-up before any return, so it never outlives `history`.
+  struct Join {
+    std::future<Result<ObligationFollowUp>>* f;
+    ~Join() {
+      if (f->valid()) f->wait();
+    }
+  } join{&follow_up};
+
   EvidenceIndex evidence;
   if (!figures.range.empty()) {
     ARBITER_ASSIGN_OR_RETURN(evidence, IndexEvidence(history, figures.range));
@@ -337,8 +356,7 @@ Result<ReportFigures> ComputeReport(const History& history, const ReportOptions&
   }
 
   if (!figures.range.empty()) {
-    ARBITER_ASSIGN_OR_RETURN(figures.obligations,
-                             FollowObligations(history, figures.range, options.now));
+    ARBITER_ASSIGN_OR_RETURN(figures.obligations, follow_up.get());
     if (filtered) {
       // The follow-up covers every decision of the range; keep those the filter selects.
       ObligationFollowUp kept;
