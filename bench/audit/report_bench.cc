@@ -1,8 +1,8 @@
 // Times `arbiter audit report` over a large ledger (bench/README.md, "Audit report"). It
 // builds a ledger of --entries entries (default 1,000,000) in a scratch directory: decisions
-// over 8 controls and 12 rules (allow, deny and fail-closed; a quarter with a
-// require_evidence obligation), an evidence entry every 100 decisions naming 3 recent ones
-// (every fourth a review, some disagreeing), and a policy activation every 250,000 entries.
+// over 9 controls and 12 rules, one rule without a control (allow, deny and fail-closed; a
+// quarter with a require_evidence obligation), an evidence entry every 100 decisions naming 3
+// recent ones (every fourth a review), and a policy activation every 250,000 entries.
 // Then, --runs times each, it does what the command does: open the ledger read-only, verify
 // it with its key, compute the figures and write the report as HTML, and as JSON.
 // Usage: report_bench [--entries N] [--runs 3] [--dir DIR] [--keep 1]
