@@ -28,6 +28,14 @@ struct AuditEntry {
   nlohmann::json payload;  // parsed
 };
 
+// An entry as ScanRaw visits it: views into the entry's bytes, valid during the visit.
+struct RawAuditEntry {
+  uint64_t seq = 0;
+  std::string_view kind;
+  std::string_view time;
+  std::string_view payload;  // the payload's canonical JSON text, not parsed
+};
+
 // Which entries to visit. Bounds are what `audit export` takes: a seq (all digits) or a UTC
 // time prefix ("2026-11-26", "2026-11-26T10:00:00Z"), both inclusive; empty: unbounded.
 struct EntryFilter {
@@ -64,6 +72,10 @@ class History {
   // Select them first), in seq order. Stops at, and returns, the first error `visit` returns.
   virtual Status Scan(SeqRange range, const std::vector<std::string>& kinds,
                       const std::function<Status(const AuditEntry&)>& visit) const = 0;
+  // The same without parsing payloads: for passes over millions of entries that read a few
+  // members of each (the report), so the caller parses only what it needs.
+  virtual Status ScanRaw(SeqRange range, const std::vector<std::string>& kinds,
+                         const std::function<Status(const RawAuditEntry&)>& visit) const = 0;
   // The entry with this seq, if held.
   virtual Result<std::optional<AuditEntry>> Get(uint64_t seq) const = 0;
   // The decision entry with this id, if held.
