@@ -72,7 +72,15 @@ struct ObligationFollowUp {
   uint64_t discharged_late = 0;
   uint64_t overdue = 0;
   std::string as_of;  // the time deadlines were judged against
+
+  // spec/audit.md, "Obligations followed up"; with `only`, just the obligations in that
+  // state (the counts stay whole).
+  std::string ToJson(std::optional<ObligationState> only = std::nullopt) const;
+  // For people: the counts, then one line per obligation, overdue ones first.
+  std::string ToText(std::optional<ObligationState> only = std::nullopt) const;
 };
+// The state named `name` ("open", "overdue", ...); nullopt for anything else.
+std::optional<ObligationState> ParseObligationState(std::string_view name);
 
 // Follows every `require_evidence` obligation of the decisions in `decisions` (whose kinds
 // Select/Scan admit) against the evidence entries the history holds, judged at `now`

@@ -14,7 +14,7 @@ std::vector<Command>& CommandRegistry() {
 
 // Command groups ("audit verify" lives under "audit") and what each group is for.
 static const std::map<std::string, std::string> kGroups = {
-    {"audit", "Verify, prove, show, export and replay the audit ledger; reviews as test cases"},
+    {"audit", "Verify, prove, show, export and replay the audit ledger; follow up obligations; reviews as test cases"},
 };
 
 }  // namespace arbiter::cli

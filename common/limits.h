@@ -49,6 +49,9 @@ struct Limits {
   // --- Audit ---------------------------------------------------------------------------------
   uint64_t whatif_decisions = 10'000;         // PUT /v1/policies?dry_run=true: the last this
                                               //   many recorded decisions are replayed, at most
+  uint64_t tracked_obligations = 100'000;     // require_evidence obligations the daemon keeps
+                                              //   open in memory for /metrics; more are counted
+                                              //   as untracked (the audit command sees all)
 
   // --- Playground (one scratch ledger, replaced by an empty one past either bound) ------------
   uint64_t playground_ledger_entries = 10'000;  // entries in the scratch ledger

@@ -46,9 +46,17 @@ struct DecisionService::Decided {
   // The response without the receipt and the closing brace(s): for kNative the `arbiter
   // eval` JSON, for kAuthZen {"decision":B,"context":{"reasons":..,"bundle":..
   std::string prefix;
+  // What its require_evidence obligations ask for, followed in /metrics once recorded.
+  std::vector<audit::EvidenceRequirement> evidence_requirements;
 };
 
 namespace {
+
+int64_t UnixMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // Parses the body as JSON or answers the 4xx itself.
 bool ReadJson(const HttpRequest& req, Reply& reply, nlohmann::json* out) {
@@ -72,7 +80,10 @@ HttpResponse RawJson(unsigned status, std::string body) {
 }  // namespace
 
 DecisionService::DecisionService(ServiceOptions options, ledger::Ledger* ledger, Metrics* metrics)
-    : options_(std::move(options)), ledger_(ledger), metrics_(metrics) {}
+    : options_(std::move(options)),
+      ledger_(ledger),
+      metrics_(metrics),
+      obligations_(kDefaultLimits.tracked_obligations) {}
 
 Status DecisionService::Activate(std::shared_ptr<PolicyState> state, std::string_view activated_by,
                                  std::string_view reason) {
@@ -209,6 +220,18 @@ bool DecisionService::DecideParsed(const PolicyState& state, const Request& requ
     return false;
   }
   out->allow = decision.allow;
+  out->evidence_requirements.clear();
+  for (const DecisionObligation& o : decision.obligations) {
+    if (o.advice || o.name != "require_evidence") continue;
+    nlohmann::json payload = nlohmann::json::parse(o.payload_json, nullptr, false);
+    auto requirement = audit::ReadEvidenceRequirement(
+        {{"name", o.name}, {"rule", o.rule}, {"payload", std::move(payload)}});
+    // One that does not say what it needs is recorded as it is; the audit lists it with the
+    // problem. The live count cannot follow it.
+    if (requirement.ok() && requirement->has_value()) {
+      out->evidence_requirements.push_back(std::move(**requirement));
+    }
+  }
   out->prefix.clear();
   if (answer == Answer::kNative) {
     decision.AppendJson(&out->prefix);
@@ -267,7 +290,8 @@ bool DecisionService::DecideBody(HttpRequest& req, Reply& reply, const PolicySta
 
 void DecisionService::Record(Decided& decided, std::function<void(Result<ledger::Receipt>)> done) {
   auto appended = Clock::now();
-  ledger_->AppendAsync(std::move(decided.record), [this, appended, done = std::move(done)](
+  ledger_->AppendAsync(std::move(decided.record), [this, appended, done = std::move(done),
+                                                   requirements = std::move(decided.evidence_requirements)](
                                                       Result<ledger::Receipt> r) mutable {
     // On the ledger's writer thread, which every decision waits for: only the group-size
     // metric is taken here (callbacks of one group see the same committed size); the
@@ -281,9 +305,13 @@ void DecisionService::Record(Decided& decided, std::function<void(Result<ledger:
         last_committed_size_ = size;
       }
     }
-    auto finish = [this, appended, done = std::move(done), r = std::move(r)]() mutable {
+    auto finish = [this, appended, done = std::move(done), r = std::move(r),
+                   requirements = std::move(requirements)]() mutable {
       std::chrono::duration<double> took = Clock::now() - appended;
       NoteLedgerResult(r.status(), took.count());
+      if (r.ok() && !requirements.empty()) {
+        obligations_.Track(r->decision_id, requirements, UnixMicros());
+      }
       done(std::move(r));
     };
     if (completions_) {
@@ -456,8 +484,10 @@ void DecisionService::HandleEvidence(HttpRequest& req, Reply reply, const Princi
   if (!ReadJson(req, reply, &body)) return;
   if (!body.is_object()) return reply(ErrorResponse(400, "invalid_request", "body must be an object"));
   ledger::EvidenceRecord evidence;
-  // The author is who authenticated; an author named in the body is only a claim.
+  // The author is who authenticated; an author named in the body is only a claim. Its
+  // roles are recorded as checked here: what discharges a require_evidence obligation.
   evidence.author = principal.name;
+  if (principal.authenticated) evidence.author_roles = principal.roles;
   auto ids = body.find("decision_ids");
   if (ids == body.end() || !ids->is_array() || ids->empty()) {
     return reply(ErrorResponse(400, "invalid_request",
@@ -475,6 +505,21 @@ void DecisionService::HandleEvidence(HttpRequest& req, Reply reply, const Princi
                                "type is required (approval, correction, evaluation_report, ...)"));
   }
   evidence.type = type->get<std::string>();
+  // The route admits whoever may submit some evidence; which kind is the API policy's answer
+  // for this type (spec/security.md): a reviewer's correction needs the review role, other
+  // evidence the evidence role.
+  if (guard_) {
+    std::string kind_route = evidence.type == "review" ? "/v1/evidence?type=review"
+                                                       : "/v1/evidence?type=other";
+    if (!guard_->Allows(principal, http::verb::post, kind_route, false)) {
+      return reply(ErrorResponse(
+          403, "forbidden",
+          evidence.type == "review"
+              ? fmt::format("principal '{}' may not submit reviews (role review)", principal.name)
+              : fmt::format("principal '{}' may not submit evidence of type '{}' (role evidence)",
+                            principal.name, evidence.type)));
+    }
+  }
   if (auto author = body.find("author"); author != body.end()) {
     if (!author->is_string()) {
       return reply(ErrorResponse(400, "invalid_request", "author must be a string"));
@@ -510,14 +555,20 @@ void DecisionService::HandleEvidence(HttpRequest& req, Reply reply, const Princi
   if (!record.ok()) return reply(ErrorResponse(400, "invalid_request", record.status().message()));
   auto started = Clock::now();
   auto ids_json = std::make_shared<nlohmann::json>(*ids);
+  // What an obligation's follow-up reads of it (spec/audit.md).
+  auto followed = std::make_shared<nlohmann::json>(nlohmann::json{
+      {"decision_ids", evidence.decision_ids},
+      {"type", evidence.type},
+      {"author_roles", evidence.author_roles}});
   ledger_->AppendAsync(std::move(record).value(),
-                       [this, reply, started, ids_json](Result<ledger::Receipt> r) {
+                       [this, reply, started, ids_json, followed](Result<ledger::Receipt> r) {
                          std::chrono::duration<double> took = Clock::now() - started;
                          NoteLedgerResult(r.status(), took.count());
                          if (!r.ok()) {
                            return reply(ErrorResponse(503, "ledger_unavailable",
                                                       r.status().ToString()));
                          }
+                         obligations_.Discharge(*followed, UnixMicros());
                          nlohmann::json res = {
                              {"decision_ids", *ids_json},
                              {"receipt", {{"seq", r->seq}, {"entry_hash", r->entry_hash}}}};
@@ -782,7 +833,8 @@ void DecisionService::HandleHealth(HttpRequest&, Reply reply, const Principal&) 
 void DecisionService::HandleMetrics(HttpRequest&, Reply reply, const Principal&) {
   ledger::LedgerHealth health = ledger_->Health();
   metrics_->SetLedgerHealth(health.failed, health.write_failures, health.recoveries);
-  reply(TextResponse(200, metrics_->RenderPrometheus(), "text/plain; version=0.0.4"));
+  reply(TextResponse(200, metrics_->RenderPrometheus() + obligations_.RenderPrometheus(UnixMicros()),
+                     "text/plain; version=0.0.4"));
 }
 
 void DecisionService::HandleConfiguration(HttpRequest&, Reply reply, const Principal&) {
@@ -790,6 +842,7 @@ void DecisionService::HandleConfiguration(HttpRequest&, Reply reply, const Princ
 }
 
 void DecisionService::AddRoutes(Router& router, ApiGuard& guard) {
+  guard_ = &guard;
   using V = http::verb;
   using Fn = void (DecisionService::*)(HttpRequest&, Reply, const Principal&);
   auto bind = [this](Fn fn) {

@@ -17,6 +17,7 @@
 
 #include "daemon/auth_policy.h"
 #include "daemon/metrics.h"
+#include "daemon/obligation_tracker.h"
 #include "daemon/policy_state.h"
 #include "daemon/router.h"
 
@@ -115,6 +116,10 @@ class DecisionService {
   ServiceOptions options_;
   ledger::Ledger* ledger_;
   Metrics* metrics_;
+  ObligationTracker obligations_;
+  // Asked, per evidence request, whether the caller may submit evidence of that kind (set by
+  // AddRoutes; null in services without routes).
+  const ApiGuard* guard_ = nullptr;
 
   mutable std::mutex policy_mutex_;
   std::shared_ptr<const PolicyState> policy_;

@@ -199,6 +199,48 @@ class Checker {
     }
     for (const Obligation& o : rule.obligations) {
       if (o.payload) Infer(*o.payload);
+      if (o.name == "require_evidence" && !o.advice) CheckEvidenceObligation(o);
+    }
+  }
+
+  // `obligation require_evidence { type: .., role: .., within: .. }` is followed up by the
+  // audit (spec/language.md, "Evidence obligations"): what it asks for must be readable.
+  // Literals are checked here; computed values must at least be Strings.
+  void CheckEvidenceObligation(const Obligation& o) {
+    const Expr* payload = o.payload.get();
+    if (!payload || payload->kind != ExprKind::kRecord) {
+      Error("E0308", payload ? payload->span : o.span,
+            "require_evidence needs a record: { type: \"approval\", role: \"risk-officer\", "
+            "within: \"24h\" } (role and within optional)");
+      return;
+    }
+    bool has_type = false;
+    for (size_t i = 0; i < payload->keys.size(); ++i) {
+      const std::string& key = payload->keys[i];
+      if (key != "type" && key != "role" && key != "within") continue;
+      has_type |= key == "type";
+      const Expr& value = *payload->args[i];
+      if (value.kind != ExprKind::kString) {
+        TyPtr t = Infer(value);
+        if (Known(t) && t->base != BaseType::kString) {
+          Error("E0308", value.span,
+                "require_evidence `" + key + "` must be a String, not " + Describe(t));
+        }
+        continue;
+      }
+      if (value.text.empty()) {
+        Error("E0308", value.span, "require_evidence `" + key + "` must not be empty");
+      } else if (key == "within" &&
+                 (!ValidDuration(value.text) || value.text.front() == '-' ||
+                  value.text.find("ms") != std::string::npos)) {
+        Error("E0308", value.span,
+              "require_evidence `within` \"" + value.text +
+                  "\" is not a positive duration in d, h, m and s, e.g. \"24h\" or \"1d12h\"");
+      }
+    }
+    if (!has_type) {
+      Error("E0308", payload->span,
+            "require_evidence needs `type`: the evidence type that discharges it");
     }
   }
 

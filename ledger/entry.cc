@@ -138,15 +138,65 @@ Result<EntryView> ParseEntry(std::string_view raw) {
 
 std::string NowTime() {
   auto now = std::chrono::system_clock::now();
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(micros / 1000000);
+  return FormatTime(
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
+}
+
+std::string FormatTime(int64_t micros) {
+  int64_t secs = micros / 1000000;
+  int64_t frac = micros % 1000000;
+  if (frac < 0) {
+    frac += 1000000;
+    --secs;
+  }
+  std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm;
-  gmtime_r(&secs, &tm);
+  gmtime_r(&t, &tm);
   char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(micros % 1000000));
+                static_cast<int>(frac));
   return buf;
+}
+
+std::optional<int64_t> ParseTime(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd";
+  if (text.size() < kShape.size() + 1 || text.back() != 'Z') return std::nullopt;
+  int fields[6] = {};
+  int field = 0;
+  for (size_t i = 0; i < kShape.size(); ++i) {
+    char c = text[i];
+    if (kShape[i] == 'd') {
+      if (c < '0' || c > '9') return std::nullopt;
+      fields[field] = fields[field] * 10 + (c - '0');
+    } else {
+      if (c != kShape[i]) return std::nullopt;
+      ++field;
+    }
+  }
+  std::string_view rest = text.substr(kShape.size(), text.size() - kShape.size() - 1);
+  int64_t frac = 0;
+  if (!rest.empty()) {
+    if (rest[0] != '.' || rest.size() < 2 || rest.size() > 7) return std::nullopt;
+    for (size_t i = 1; i < 7; ++i) {
+      char c = i < rest.size() ? rest[i] : '0';
+      if (c < '0' || c > '9') return std::nullopt;
+      frac = frac * 10 + (c - '0');
+    }
+  }
+  if (fields[1] < 1 || fields[1] > 12 || fields[2] < 1 || fields[2] > 31 || fields[3] > 23 ||
+      fields[4] > 59 || fields[5] > 60) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = fields[0] - 1900;
+  tm.tm_mon = fields[1] - 1;
+  tm.tm_mday = fields[2];
+  tm.tm_hour = fields[3];
+  tm.tm_min = fields[4];
+  tm.tm_sec = fields[5];
+  return static_cast<int64_t>(timegm(&tm)) * 1000000 + frac;
 }
 
 }  // namespace arbiter::ledger

@@ -7,6 +7,7 @@
 
 #include <arbiter/ledger.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,5 +37,10 @@ Status ApplyKeyRotation(std::string_view payload, std::string_view origin,
                         std::vector<VerifierKey>* trusted);
 // RFC 3339 UTC with microseconds, from the system clock.
 std::string NowTime();
+// The same form for a time in microseconds since the Unix epoch.
+std::string FormatTime(int64_t micros);
+// Microseconds since the Unix epoch of a time in that form (a shorter fraction, or none,
+// reads as zeros); nullopt for anything else.
+std::optional<int64_t> ParseTime(std::string_view text);
 
 }  // namespace arbiter::ledger

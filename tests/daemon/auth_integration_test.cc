@@ -31,6 +31,7 @@ const std::string kTestdata = ARBITER_SOURCE_DIR "/tests/daemon/testdata";
 const std::string kArbiter = ARBITER_BINARY_DIR "/arbiter";
 const std::string kAuditorToken = "auditor-token-0123456789abcdef";
 const std::string kEvidenceToken = "evidence-token-0123456789abcdef";
+const std::string kReviewerToken = "reviewer-token-0123456789abcdef";
 const std::string kDeciderToken = "decider-token-0123456789abcdef";
 
 std::string Sha256Hex(const std::string& text) { return arbiter::HexEncode(arbiter::Sha256Of(text)); }
@@ -55,7 +56,9 @@ std::string AuthFile(bool certificates = true) {
                      {{"name", "evidence-bot"}, {"roles", {"evidence"}},
                       {"token_sha256", Sha256Hex(kEvidenceToken)}},
                      {{"name", "decider-1"}, {"roles", {"decide"}},
-                      {"token_sha256", Sha256Hex(kDeciderToken)}}};
+                      {"token_sha256", Sha256Hex(kDeciderToken)}},
+                     {{"name", "claims-reviewer"}, {"roles", {"review"}},
+                      {"token_sha256", Sha256Hex(kReviewerToken)}}};
   if (certificates) {
     principals.push_back(
         {{"name", "ops"}, {"roles", {"admin", "audit"}}, {"cert_subject", "CN=ops"}});
@@ -178,6 +181,36 @@ TEST_CASE("auth: evidence records the principal as author, a claimed author as a
   CHECK(entries[0]["payload"]["claimed_author"] == "ceo@example.com");
   CHECK(entries[1]["payload"]["author"] == "evidence-bot");
   CHECK_FALSE(entries[1]["payload"].contains("claimed_author"));
+}
+
+TEST_CASE("auth: reviews need the review role, other evidence the evidence role") {
+  Daemon d;
+  HttpClient client(d.port());
+  HttpResult decided = client.Post("/v1/decide", Eval("alice"), As(kDeciderToken));
+  REQUIRE(decided.status == 200);
+  std::string id = json::parse(decided.body)["receipt"]["decision_id"];
+  json review = {{"decision_ids", {id}},
+                 {"type", "review"},
+                 {"body", {{"expected", "deny"}, {"reason", "alice left the team in May"}}}};
+  json approval = {{"decision_ids", {id}}, {"type", "approval"}};
+  // An approval system cannot file a correction under its name, nor a reviewer an approval.
+  HttpResult forged = client.Post("/v1/evidence", review.dump(), As(kEvidenceToken));
+  CHECK(forged.status == 403);
+  CHECK(forged.body.find("review") != std::string::npos);
+  CHECK(client.Post("/v1/evidence", approval.dump(), As(kReviewerToken)).status == 403);
+  CHECK(client.Post("/v1/evidence", review.dump(), As(kDeciderToken)).status == 403);
+  CHECK(client.Post("/v1/evidence", review.dump()).status == 401);
+  HttpResult reviewed = client.Post("/v1/evidence", review.dump(), As(kReviewerToken));
+  INFO(reviewed.body);
+  CHECK(reviewed.status == 201);
+  CHECK(client.Post("/v1/evidence", approval.dump(), As(kEvidenceToken)).status == 201);
+  REQUIRE(d.process->Stop() == 0);
+  auto entries = d.Entries("evidence");
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0]["payload"]["type"] == "review");
+  CHECK(entries[0]["payload"]["author"] == "claims-reviewer");
+  CHECK(entries[0]["payload"]["author_roles"] == json::array({"review"}));
+  CHECK(entries[1]["payload"]["author_roles"] == json::array({"evidence"}));
 }
 
 TEST_CASE("auth: GET /v1/ledger/checkpoint serves the latest and never writes one") {

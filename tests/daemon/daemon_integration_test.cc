@@ -54,7 +54,7 @@ struct Daemon {
       std::ofstream(dir.path / "auth.json")
           << json({{"principals",
                     {{{"name", "tester"},
-                      {"roles", {"decide", "evidence", "audit", "metrics"}},
+                      {"roles", {"decide", "evidence", "review", "audit", "metrics", "risk-officer"}},
                       {"token_sha256", arbiter::HexEncode(arbiter::Sha256Of(kTesterToken))}}}}})
                  .dump();
       extra.insert(extra.end(), {"--auth-file", (dir.path / "auth.json").string()});
@@ -507,6 +507,59 @@ TEST_CASE("health and metrics") {
   CHECK(metrics.body.find("arbiter_ledger_append_duration_seconds_count 4") != std::string::npos);
   CHECK(metrics.body.find("arbiter_ledger_batch_entries_bucket") != std::string::npos);
   CHECK(metrics.body.find("arbiter_http_responses_total{class=\"4xx\"} 1") != std::string::npos);
+}
+
+TEST_CASE("metrics count require_evidence obligations: discharged by the right evidence, then overdue") {
+  Daemon d({"--policies", kTestdata + "/obligations"}, /*auth=*/true);
+  HttpClient client(d.port());
+  d.Authorize(client);
+  std::vector<std::string> ids;
+  for (const char* who : {"alice", "bob"}) {
+    auto r = client.Post("/v1/decide", Eval(who, "approve_payout", "p1"));
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    ids.push_back(json::parse(r.body)["receipt"]["decision_id"]);
+  }
+  // The tester holds risk-officer: its approval discharges the first. A monitoring report
+  // discharges nothing.
+  json approval = {{"decision_ids", {ids[0]}}, {"type", "approval"}};
+  REQUIRE(client.Post("/v1/evidence", approval.dump()).status == 201);
+  json other = {{"decision_ids", {ids[1]}}, {"type", "monitoring_report"}};
+  REQUIRE(client.Post("/v1/evidence", other.dump()).status == 201);
+  auto has = [](const std::string& body, const std::string& line) {
+    return body.find("\n" + line + "\n") != std::string::npos;
+  };
+  auto metrics = client.Get("/metrics");
+  REQUIRE(metrics.status == 200);
+  CHECK(has(metrics.body, "arbiter_obligations_recorded_total 2"));
+  // Discharged in time or late: the deadline is a second, the machine may be slow.
+  bool discharged = has(metrics.body, "arbiter_obligations_discharged_total 1") ||
+                    has(metrics.body, "arbiter_obligations_discharged_late_total 1");
+  CHECK(discharged);
+  // The second is open until its deadline passes, then overdue.
+  std::string last;
+  for (int i = 0; i < 100; ++i) {
+    last = client.Get("/metrics").body;
+    if (has(last, "arbiter_obligations_overdue 1")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(last);
+  CHECK(has(last, "arbiter_obligations_overdue 1"));
+  CHECK(has(last, "arbiter_obligations_open 0"));
+  REQUIRE(d.process->Stop() == 0);
+  // The ledger says the same, and the evidence carries the roles the daemon checked.
+  std::string out;
+  int rc = RunCommand({kArbiter, "audit", "obligations", "--ledger", d.ledger.string(),
+                       "--format", "json"},
+                      &out);
+  INFO(out);
+  CHECK(rc == 1);  // one overdue
+  json report = json::parse(out);
+  CHECK(report["counts"]["overdue"] == 1);
+  CHECK(report["counts"]["discharged"].get<int>() + report["counts"]["discharged_late"].get<int>() == 1);
+  auto evidence = d.Entries("evidence");
+  REQUIRE(evidence.size() == 2);
+  CHECK(evidence[0]["payload"]["author_roles"].dump().find("risk-officer") != std::string::npos);
 }
 
 TEST_CASE("playground endpoints use a scratch ledger; --no-playground keeps them off") {
