@@ -271,7 +271,8 @@ Result<std::unique_ptr<History>> History::FromBundle(const std::string& path,
   }
   std::vector<std::pair<uint64_t, std::string>> sorted(std::make_move_iterator(entries.begin()),
                                                        std::make_move_iterator(entries.end()));
-  return std::unique_ptr<History>(std::make_unique<BundleHistory>(path, std::move(sorted), dependencies));
+  return std::unique_ptr<History>(
+      std::make_unique<BundleHistory>(path, std::move(sorted), dependencies));
 }
 
 }  // namespace arbiter::audit

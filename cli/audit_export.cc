@@ -56,7 +56,8 @@ std::function<int()> SetupExport(CLI::App& parent) {
       "A decision filter (--control, --rule, --decision-id, --subject, --action, --resource,\n"
       "--decision) selects the decisions matching all of its flags; other entries of the range\n"
       "are left out (in a bundle, as stubs proven in the tree). Examples:\n"
-      "  arbiter audit export --ledger var/ledger --control EU-AI-Act-Art-14 --bundle --out b.bundle\n"
+      "  arbiter audit export --ledger var/ledger --control 'SOC 2 CC6.1' --bundle \\\n"
+      "      --out b.bundle\n"
       "  arbiter audit verify --export b.bundle --key ledger.pub\n"
       "  arbiter audit replay --export b.bundle --key ledger.pub");
   cmd->add_option("--out", flags->out, "Output file, - for stdout")->capture_default_str();

@@ -6,7 +6,6 @@
 #include <arbiter/ledger.h>
 
 #include <nlohmann/json.hpp>
-
 #include <string_view>
 #include <vector>
 

@@ -137,7 +137,8 @@ Status Ledger::Export(const ExportOptions& options, std::ostream& out) const {
       if (!view.ok()) return EntryCorruption(seq, view.status());
       if (!bundle::IsRotation(view->payload)) continue;
       ARBITER_ASSIGN_OR_RETURN(std::vector<Hash> path, InclusionPath(seq, tree_size));
-      chain.push_back({{"seq", seq}, {"entry", std::string(raw)}, {"proof", bundle::ProofJson(path)}});
+      chain.push_back(
+          {{"seq", seq}, {"entry", std::string(raw)}, {"proof", bundle::ProofJson(path)}});
     }
     ARBITER_RETURN_IF_ERROR(scan->status());
     nlohmann::json header = {{"format", bundle::kFormat},

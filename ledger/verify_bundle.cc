@@ -327,7 +327,9 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
         bool linked = false;
         auto ids = p.is_object() ? p.find("decision_ids") : p.end();
         if (p.is_object() && ids != p.end() && ids->is_array()) {
-          for (const auto& id : *ids) linked = linked || (id.is_string() && held_ids.count(id.get<std::string>()));
+          for (const auto& id : *ids) {
+            linked = linked || (id.is_string() && held_ids.count(id.get<std::string>()) > 0);
+          }
         }
         if (!linked) return fail(seq, where + " names no decision the bundle holds");
       } else {
@@ -544,7 +546,8 @@ VerifyReport VerifyExportBundle(std::istream& in, std::span<const VerifierKey> t
   if (version >= 4 && !held_ids.empty()) {
     rep.note += "; the decisions' policy and data entries are all present";
     if (const size_t n = unrecorded_policies.size() + unrecorded_data.size(); n > 0) {
-      rep.note += " but " + std::to_string(n) + " the exporter states are not recorded in the ledger";
+      rep.note += " but " + std::to_string(n) +
+                  " the exporter states are not recorded in the ledger";
     }
     rep.note += " (evidence is as complete as the exporter made it: a bundle cannot prove that)";
   }

@@ -2,10 +2,9 @@
 // filtered by one control, it verifies, holds exactly the decisions under that control with
 // the evidence naming them, and replays (100% reproduced) and shows decisions from the
 // bundle alone: the policy and data entries they were decided with travel as dependencies.
-#include <catch2/catch.hpp>
-
 #include <arbiter/ledger.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>

@@ -240,7 +240,8 @@ TEST_CASE("cli: audit export decision filters; bad combinations are clear errors
   CHECK(denied.code == 0);
   CHECK(lines(denied) == 4);
   CHECK(lines(f("audit export --ledger " + f.dir + " --subject User::user5")) == 1);
-  CHECK(lines(f("audit export --ledger " + f.dir + " --subject 'User::\"user5\"' --action deploy")) == 1);
+  CHECK(lines(f("audit export --ledger " + f.dir +
+                " --subject 'User::\"user5\"' --action deploy")) == 1);
   CHECK(lines(f("audit export --ledger " + f.dir + " --resource m1 --decision allow")) == 2);
   CHECK(lines(f("audit export --ledger " + f.dir +
                 " --rule models.allow_reviewed --rule other.rule --format csv")) == 13);

@@ -194,9 +194,8 @@ TEST_CASE("bundle v4 hostile: altered, misproven, missing, duplicated, needless 
     });
     CHECK_FALSE(report.ok);
     CHECK(report.bad_seq == std::optional<uint64_t>(5));  // d3, the first held decision under A
-    CHECK_THAT(report.problem,
-               Catch::Contains("decision d3 (seq 5): its policy entry (" + kPolicyA +
-                               ") is not in the bundle"));
+    CHECK_THAT(report.problem, Catch::Contains("decision d3 (seq 5): its policy entry (" +
+                                               kPolicyA + ") is not in the bundle"));
   }
   SECTION("a missing data dependency, end line fixed up") {
     auto report = edited([](auto& l) {
@@ -280,7 +279,8 @@ TEST_CASE("bundle v4 hostile: altered, misproven, missing, duplicated, needless 
     CHECK_THAT(report.problem, Catch::Contains("holds a policy entry"));
   }
   SECTION("a dependency count that disagrees with the lines") {
-    auto report = edited([](auto& l) { l.erase(l.begin() + static_cast<long>(LineOf(l, 17, true))); });
+    auto report =
+        edited([](auto& l) { l.erase(l.begin() + static_cast<long>(LineOf(l, 17, true))); });
     CHECK_FALSE(report.ok);
     CHECK_THAT(report.problem, Catch::Contains("dependencies, found"));
   }
@@ -329,8 +329,8 @@ TEST_CASE("bundle v4: a filtered bundle holds the matching decisions and what th
   auto end = nlohmann::json::parse(lines.back());
   CHECK(end["dependencies"] == 4);
   CHECK(end["count"] == 5);
-  CHECK(end["unrecorded"] == nlohmann::json{{"data", nlohmann::json::array()},
-                                            {"policy", nlohmann::json::array()}});
+  CHECK(end["unrecorded"] ==
+        nlohmann::json{{"data", nlohmann::json::array()}, {"policy", nlohmann::json::array()}});
   CHECK_THAT(report.note, Catch::Contains("4 dependencies (1 data, 1 evidence, 2 policy)"));
   CHECK_THAT(report.note, Catch::Contains("outside the decision filter"));
 }
