@@ -9,11 +9,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "audit/review_cases.h"
 #include "daemon/json_input.h"
 #include "daemon/policy_state.h"
 #include "daemon/responses.h"
 #include "daemon/service.h"
 #include "daemon/static_files.h"
+#include "daemon/what_if.h"
 #include "recorder/recorder.h"
 
 namespace arbiter::daemon {
@@ -33,16 +35,18 @@ std::optional<std::string> ReadFile(const fs::path& path) {
 
 }  // namespace
 
-Result<std::shared_ptr<ledger::Ledger>> Playground::NewScratch() {
+Result<Playground::ScratchLedger> Playground::NewScratch() {
   auto key = ledger::SigningKey::Generate("arbiter-playground");
   if (!key.ok()) return key.status();
+  std::string verifier_key = key->VerifierText();
   ledger::LedgerOptions ledger_options;
   ledger_options.durability = ledger::Durability::kNone;
   ledger_options.signing_key = std::make_shared<const ledger::SigningKey>(std::move(key).value());
   ledger_options.checkpoint_every_entries = 1;
   auto scratch = ledger::Ledger::OpenWithStorage(ledger::NewMemoryStorage(), ledger_options);
   if (!scratch.ok()) return scratch.status();
-  return std::shared_ptr<ledger::Ledger>(std::move(scratch).value());
+  return ScratchLedger{std::shared_ptr<ledger::Ledger>(std::move(scratch).value()),
+                       std::move(verifier_key)};
 }
 
 Result<std::unique_ptr<Playground>> Playground::Create(PlaygroundOptions options) {
@@ -54,16 +58,16 @@ Result<std::unique_ptr<Playground>> Playground::Create(PlaygroundOptions options
   return playground;
 }
 
-Result<std::shared_ptr<ledger::Ledger>> Playground::Scratch(bool for_append) {
+Result<Playground::ScratchLedger> Playground::Scratch(bool for_append) {
   std::lock_guard lock(scratch_mutex_);
   const Limits& limits = options_.limits;
-  bool full = for_append && scratch_->Size() >= limits.playground_ledger_entries;
+  bool full = for_append && scratch_.ledger->Size() >= limits.playground_ledger_entries;
   auto now = std::chrono::steady_clock::now();
   bool idle = now - scratch_used_ >= std::chrono::seconds(limits.playground_ledger_age_s);
   if (full || idle) {
     auto fresh = NewScratch();
     if (!fresh.ok()) return fresh.status();
-    (void)scratch_->Close();  // requests still holding it see a closed ledger, not freed memory
+    (void)scratch_.ledger->Close();  // requests still holding it see a closed ledger, not freed memory
     scratch_ = std::move(fresh).value();
   }
   if (for_append) scratch_used_ = now;
@@ -72,7 +76,7 @@ Result<std::shared_ptr<ledger::Ledger>> Playground::Scratch(bool for_append) {
 
 void Playground::Close() {
   std::lock_guard lock(scratch_mutex_);
-  if (scratch_) (void)scratch_->Close();
+  if (scratch_.ledger) (void)scratch_.ledger->Close();
 }
 
 void Playground::HandleExamples(HttpRequest&, Reply reply) {
@@ -175,15 +179,16 @@ void Playground::HandleEvaluate(HttpRequest& req, Reply reply) {
   // decision names (once per distinct content), then the decision with its controls.
   auto scratch = Scratch(/*for_append=*/true);
   if (scratch.ok()) {
+    ledger::Ledger& scratch_ledger = *scratch->ledger;
     std::string data_digest;
     Status recorded = Status::Ok();
     if (!entities_text.empty()) {
-      auto data = recorder::EnsureDataRecorded(**scratch, entities_text);
+      auto data = recorder::EnsureDataRecorded(scratch_ledger, entities_text);
       if (data.ok()) data_digest = std::move(data).value();
       recorded = data.status();
     }
     if (recorded.ok()) {
-      recorded = recorder::EnsurePolicyRecorded(**scratch, *compiled.engine, "playground",
+      recorded = recorder::EnsurePolicyRecorded(scratch_ledger, *compiled.engine, "playground",
                                                 data_digest)
                      .status();
     }
@@ -192,7 +197,7 @@ void Playground::HandleEvaluate(HttpRequest& req, Reply reply) {
     record_options.data_digest = data_digest;
     auto built = recorder::MakeDecisionRecord(decision, request_text, record_options);
     if (recorded.ok() && built.ok()) {
-      auto receipt = (*scratch)->Append(std::move(built).value());
+      auto receipt = scratch_ledger.Append(std::move(built).value());
       if (receipt.ok()) res["receipt"] = nlohmann::json::parse(ReceiptJson(*receipt));
     }
   }
@@ -203,7 +208,7 @@ void Playground::HandleEvaluate(HttpRequest& req, Reply reply) {
 void Playground::HandleCheckpoint(HttpRequest&, Reply reply) {
   auto scratch = Scratch(false);
   if (!scratch.ok()) return reply(ErrorResponse(503, "no_scratch", scratch.status().ToString()));
-  auto note = (*scratch)->LatestCheckpoint();
+  auto note = scratch->ledger->LatestCheckpoint();
   if (!note.ok()) {
     return reply(ErrorResponse(404, "no_checkpoint", "the scratch ledger is empty"));
   }
@@ -219,13 +224,146 @@ void Playground::HandleProof(HttpRequest& req, Reply reply) {
   uint64_t seq = std::stoull(*seq_text);
   auto scratch = Scratch(false);
   if (!scratch.ok()) return reply(ErrorResponse(503, "no_scratch", scratch.status().ToString()));
-  if (seq >= (*scratch)->Size()) {
+  if (seq >= scratch->ledger->Size()) {
     return reply(ErrorResponse(404, "not_found", fmt::format("no entry {}", seq)));
   }
   // Every scratch entry is checkpointed as it is appended (checkpoint_every_entries 1).
-  auto proof = (*scratch)->InclusionProof(seq);
+  auto proof = scratch->ledger->InclusionProof(seq);
   if (!proof.ok()) return reply(ErrorResponse(503, "no_proof", proof.status().ToString()));
   reply(TextResponse(200, std::move(proof).value()));
+}
+
+namespace {
+
+// A decimal query parameter ("from", "size"): nullopt when absent; false when malformed.
+bool SeqParam(std::string_view target, std::string_view name, std::optional<uint64_t>* out) {
+  auto text = QueryParam(target, name);
+  if (!text) return true;
+  if (text->empty() || text->size() > 19 || text->find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  *out = std::stoull(*text);
+  return true;
+}
+
+}  // namespace
+
+void Playground::HandleEntries(HttpRequest& req, Reply reply) {
+  std::optional<uint64_t> from, size;
+  if (!SeqParam(Sv(req.target()), "from", &from) || !SeqParam(Sv(req.target()), "size", &size)) {
+    return reply(ErrorResponse(400, "invalid_request",
+                               "from and size must be decimal sequence numbers"));
+  }
+  auto scratch = Scratch(false);
+  if (!scratch.ok()) return reply(ErrorResponse(503, "no_scratch", scratch.status().ToString()));
+  const ledger::Ledger& scratch_ledger = *scratch->ledger;
+  // The page verifies one checkpoint: every page of one verification names its size, so
+  // entries appended meanwhile change nothing it reads (entries and checkpoints never change).
+  auto note = size ? scratch_ledger.CheckpointAt(*size) : scratch_ledger.LatestCheckpoint();
+  if (!note.ok()) {
+    if (note.status().code() != StatusCode::kNotFound) {
+      return reply(ErrorResponse(503, "no_checkpoint", note.status().ToString()));
+    }
+    return reply(ErrorResponse(404, "no_checkpoint",
+                               size ? fmt::format("the scratch ledger has no checkpoint of size {}"
+                                                  " (it may have been replaced)",
+                                                  *size)
+                                    : std::string("the scratch ledger is empty")));
+  }
+  auto key = ledger::VerifierKey::Parse(scratch->verifier_key);
+  if (!key.ok()) return reply(ErrorResponse(500, "no_key", key.status().ToString()));
+  auto text = ledger::OpenNote(*note, std::span<const ledger::VerifierKey>(&*key, 1));
+  if (!text.ok()) return reply(ErrorResponse(500, "bad_checkpoint", text.status().ToString()));
+  auto body = ledger::ParseCheckpointBody(*text);
+  if (!body.ok()) return reply(ErrorResponse(500, "bad_checkpoint", body.status().ToString()));
+  const uint64_t tree_size = body->size;
+  // A page holds entries (and their proofs) until it passes Limits::http_body_bytes, the
+  // size of a request the daemon takes; at least one entry, so every page makes progress.
+  nlohmann::json entries = nlohmann::json::array();
+  size_t bytes = 0;
+  uint64_t seq = from.value_or(0);
+  for (; seq < tree_size && (entries.empty() || bytes < options_.limits.http_body_bytes); ++seq) {
+    auto entry = scratch_ledger.Get(seq);
+    if (!entry.ok()) return reply(ErrorResponse(503, "no_entry", entry.status().ToString()));
+    auto proof = scratch_ledger.InclusionProof(seq, tree_size);
+    if (!proof.ok()) return reply(ErrorResponse(503, "no_proof", proof.status().ToString()));
+    bytes += entry->raw.size() + proof->size();
+    entries.push_back({{"seq", seq}, {"raw", std::move(entry->raw)}, {"proof", *std::move(proof)}});
+  }
+  reply(JsonResponse(200, {{"size", tree_size},
+                           {"checkpoint", *std::move(note)},
+                           {"public_key", scratch->verifier_key},
+                           {"entries", std::move(entries)},
+                           {"next", seq < tree_size ? nlohmann::json(seq) : nlohmann::json()}}));
+}
+
+void Playground::HandleWhatIf(HttpRequest& req, Reply reply) {
+  nlohmann::json body;
+  JsonInputError error;
+  if (!ParseJsonBody(Sv(req[http::field::content_type]), req.body(), &body, &error)) {
+    return reply(ErrorResponse(error.status, error.code, error.message));
+  }
+  auto policy = body.is_object() ? body.find("policy") : body.end();
+  if (!body.is_object() || policy == body.end() || !policy->is_string()) {
+    return reply(ErrorResponse(400, "invalid_request", R"(body must be {"policy": text})"));
+  }
+  CompileResult compiled = Engine::CompileSources({{"policy.arbiter", policy->get<std::string>()}});
+  if (!compiled.ok() || !compiled.engine) {
+    return reply(JsonResponse(200, {{"ok", false},
+                                    {"diagnostics", DiagnosticsJson(compiled.diagnostics)},
+                                    {"impact", nullptr}}));
+  }
+  auto scratch = Scratch(false);
+  if (!scratch.ok()) return reply(ErrorResponse(503, "no_scratch", scratch.status().ToString()));
+  // The same bound as the daemon's dry run: the last Limits::whatif_decisions decisions.
+  auto impact = WhatIfImpact(*scratch->ledger, *compiled.engine, nullptr,
+                             options_.limits.whatif_decisions);
+  if (!impact.ok()) return reply(ErrorResponse(503, "replay_failed", impact.status().ToString()));
+  reply(JsonResponse(200, {{"ok", true},
+                           {"diagnostics", DiagnosticsJson(compiled.diagnostics)},
+                           {"bundle", compiled.engine->digest()},
+                           {"impact", std::move(impact).value()}}));
+}
+
+void Playground::HandleReview(HttpRequest& req, Reply reply, const Principal& principal) {
+  nlohmann::json body;
+  JsonInputError error;
+  if (!ParseJsonBody(Sv(req[http::field::content_type]), req.body(), &body, &error)) {
+    return reply(ErrorResponse(error.status, error.code, error.message));
+  }
+  auto id = body.is_object() ? body.find("decision_id") : body.end();
+  if (!body.is_object() || id == body.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
+    return reply(ErrorResponse(
+        400, "invalid_request",
+        R"(body must be {"decision_id": id, "expected": "allow"|"deny", "reason": text})"));
+  }
+  ledger::EvidenceRecord evidence;
+  evidence.type = "review";
+  // Who authenticated and the roles the auth file gives them, as /v1/evidence records them.
+  evidence.author = principal.name;
+  if (principal.authenticated) evidence.author_roles = principal.roles;
+  evidence.decision_ids = {id->get<std::string>()};
+  for (const char* member : {"expected", "reason"}) {
+    if (auto it = body.find(member); it != body.end()) evidence.body[member] = *it;
+  }
+  // The same check as a review posted to /v1/evidence (spec/audit.md).
+  Status review = audit::CheckReviewBody(evidence.body);
+  if (!review.ok()) return reply(ErrorResponse(400, "invalid_request", review.message()));
+  auto record = evidence.ToRecord();
+  if (!record.ok()) return reply(ErrorResponse(400, "invalid_request", record.status().message()));
+  auto scratch = Scratch(/*for_append=*/true);
+  if (!scratch.ok()) return reply(ErrorResponse(503, "no_scratch", scratch.status().ToString()));
+  auto has = scratch->ledger->HasDecision(evidence.decision_ids[0]);
+  if (!has.ok()) return reply(ErrorResponse(503, "no_scratch", has.status().ToString()));
+  if (!*has) {
+    return reply(ErrorResponse(404, "unknown_decision",
+                               fmt::format("no decision with id '{}' in the scratch ledger",
+                                           evidence.decision_ids[0])));
+  }
+  auto receipt = scratch->ledger->Append(std::move(record).value());
+  if (!receipt.ok()) return reply(ErrorResponse(503, "no_scratch", receipt.status().ToString()));
+  reply(JsonResponse(201, {{"decision_id", evidence.decision_ids[0]},
+                           {"receipt", {{"seq", receipt->seq}, {"entry_hash", receipt->entry_hash}}}}));
 }
 
 void Playground::AddRoutes(Router& router, ApiGuard& guard) {
@@ -252,6 +390,14 @@ void Playground::AddRoutes(Router& router, ApiGuard& guard) {
             bind(&Playground::HandleCheckpoint));
   guard.AddBlocking(router, V::get, "/v1/playground/ledger/proof",
                     bind(&Playground::HandleProof));
+  // Reads of the whole scratch ledger, a replay, an append: all off the I/O threads.
+  guard.AddBlocking(router, V::get, "/v1/playground/ledger/entries",
+                    bind(&Playground::HandleEntries));
+  guard.AddBlocking(router, V::post, "/v1/playground/whatif", bind(&Playground::HandleWhatIf));
+  guard.AddBlocking(router, V::post, "/v1/playground/ledger/review",
+                    [this](HttpRequest& req, Reply reply, const Principal& principal) {
+                      HandleReview(req, std::move(reply), principal);
+                    });
 }
 
 }  // namespace arbiter::daemon

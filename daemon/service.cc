@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "audit/replay.h"
 #include "audit/review_cases.h"
 #include "common/limits.h"
 #include "common/encoding.h"
@@ -18,6 +17,7 @@
 #include "daemon/json_input.h"
 #include "daemon/log.h"
 #include "daemon/responses.h"
+#include "daemon/what_if.h"
 #include "engine/json_reader.h"
 
 namespace arbiter::daemon {
@@ -778,17 +778,13 @@ void DecisionService::HandlePutPolicies(HttpRequest& req, Reply reply,
   if (dry_run) {
     // What-if: the candidate decides the last recorded decisions' requests (against the
     // data it brings, else each decision's recorded data); nothing is activated or recorded.
-    audit::ReplayOptions what_if;
-    what_if.candidate = &state->engine;
-    what_if.candidate_data = new_data ? &state->entities : nullptr;
-    what_if.last_decisions = last;
-    auto history = audit::History::FromLedger(*ledger_);
-    auto report = audit::Replay(*history, what_if);
-    if (!report.ok()) return reply(ErrorResponse(503, "replay_failed", report.status().ToString()));
+    auto impact =
+        WhatIfImpact(*ledger_, state->engine, new_data ? &state->entities : nullptr, last);
+    if (!impact.ok()) return reply(ErrorResponse(503, "replay_failed", impact.status().ToString()));
     return reply(JsonResponse(200, {{"dry_run", true},
                                     {"bundle", state->engine.digest()},
                                     {"rules", state->engine.rules().size()},
-                                    {"impact", nlohmann::json::parse(report->ToJson())}}));
+                                    {"impact", std::move(impact).value()}}));
   }
   Status st = Activate(state, fmt::format("admin API ({})", principal.name), reason);
   if (!st.ok()) return reply(ErrorResponse(503, "ledger_unavailable", st.ToString()));

@@ -25,49 +25,43 @@ namespace {
 
 using B = BaseType;
 
-constexpr std::array<FunctionInfo, 4> kFunctions = {{
-    {"ip", B::kIp},
-    {"decimal", B::kDecimal},
-    {"datetime", B::kDatetime},
-    {"duration", B::kDuration},
+constexpr std::array<FunctionInfo, kNumFunctions> kFunctions = {{
+#define ARBITER_FUNCTION_INFO(id, name, result) {FunctionId::k##id, name, B::result},
+    ARBITER_FUNCTIONS(ARBITER_FUNCTION_INFO)
+#undef ARBITER_FUNCTION_INFO
 }};
 
-constexpr std::array<MethodInfo, 25> kMethods = {{
-    // Sets (and, for contains, strings are not included: use like).
-    {"contains", B::kSet, 1, B::kUnknown, B::kBool},
-    {"containsAll", B::kSet, 1, B::kSet, B::kBool},
-    {"containsAny", B::kSet, 1, B::kSet, B::kBool},
-    // Sets, records and strings.
-    {"isEmpty", B::kUnknown, 0, B::kUnknown, B::kBool},
-    {"size", B::kUnknown, 0, B::kUnknown, B::kLong},
-    // Strings.
-    {"startsWith", B::kString, 1, B::kString, B::kBool},
-    {"endsWith", B::kString, 1, B::kString, B::kBool},
-    // ip.
-    {"isIpv4", B::kIp, 0, B::kUnknown, B::kBool},
-    {"isIpv6", B::kIp, 0, B::kUnknown, B::kBool},
-    {"isLoopback", B::kIp, 0, B::kUnknown, B::kBool},
-    {"isMulticast", B::kIp, 0, B::kUnknown, B::kBool},
-    {"isInRange", B::kIp, 1, B::kIp, B::kBool},
-    // datetime.
-    {"offset", B::kDatetime, 1, B::kDuration, B::kDatetime},
-    {"durationSince", B::kDatetime, 1, B::kDatetime, B::kDuration},
-    {"toDate", B::kDatetime, 0, B::kUnknown, B::kDatetime},
-    {"toTime", B::kDatetime, 0, B::kUnknown, B::kDuration},
-    // duration.
-    {"toDays", B::kDuration, 0, B::kUnknown, B::kLong},
-    {"toHours", B::kDuration, 0, B::kUnknown, B::kLong},
-    {"toMinutes", B::kDuration, 0, B::kUnknown, B::kLong},
-    {"toSeconds", B::kDuration, 0, B::kUnknown, B::kLong},
-    {"toMilliseconds", B::kDuration, 0, B::kUnknown, B::kLong},
-    // decimal (Cedar's names; the comparison operators work on decimals too).
-    {"lessThan", B::kDecimal, 1, B::kDecimal, B::kBool},
-    {"lessThanOrEqual", B::kDecimal, 1, B::kDecimal, B::kBool},
-    {"greaterThan", B::kDecimal, 1, B::kDecimal, B::kBool},
-    {"greaterThanOrEqual", B::kDecimal, 1, B::kDecimal, B::kBool},
+constexpr std::array<MethodInfo, kNumMethods> kMethods = {{
+#define ARBITER_METHOD_INFO(id, name, receivers, arity, argument, result) \
+  {MethodId::k##id, name, static_cast<uint16_t>(receivers), arity, B::argument, B::result},
+    ARBITER_METHODS(ARBITER_METHOD_INFO)
+#undef ARBITER_METHOD_INFO
 }};
 
 }  // namespace
+
+bool ReceiverApplies(uint16_t receivers, BaseType type) {
+  switch (type) {
+    case B::kSet: return receivers & kOnSet;
+    case B::kRecord: return receivers & kOnRecord;
+    case B::kString: return receivers & kOnString;
+    case B::kIp: return receivers & kOnIp;
+    case B::kDatetime: return receivers & kOnDatetime;
+    case B::kDuration: return receivers & kOnDuration;
+    case B::kDecimal: return receivers & kOnDecimal;
+    default: return false;
+  }
+}
+
+std::string ReceiverNames(uint16_t receivers) {
+  std::string out;
+  for (B type : {B::kSet, B::kRecord, B::kString, B::kIp, B::kDatetime, B::kDuration, B::kDecimal}) {
+    if (!ReceiverApplies(receivers, type)) continue;
+    out += out.empty() ? "a " : " or a ";
+    out += BaseTypeName(type);
+  }
+  return out;
+}
 
 const FunctionInfo* FindFunction(std::string_view name) {
   for (const auto& f : kFunctions) {
@@ -82,5 +76,8 @@ const MethodInfo* FindMethod(std::string_view name) {
   }
   return nullptr;
 }
+
+const MethodInfo& MethodInfoOf(MethodId id) { return kMethods[static_cast<size_t>(id)]; }
+const FunctionInfo& FunctionInfoOf(FunctionId id) { return kFunctions[static_cast<size_t>(id)]; }
 
 }  // namespace arbiter::dsl

@@ -618,15 +618,18 @@ class Checker {
     for (size_t i = 1; i < e.args.size(); ++i) args.push_back(Infer(*e.args[i]));
     const MethodInfo* m = FindMethod(e.name);
     if (!m) return Unknown();
-    if (Known(receiver)) {
-      bool applies = m->receiver == BaseType::kUnknown
-                         ? (receiver->base == BaseType::kSet ||
-                            receiver->base == BaseType::kRecord ||
-                            receiver->base == BaseType::kString)
-                         : receiver->base == m->receiver;
-      if (!applies) {
-        Error("E0304", e.span,
-              "method `" + e.name + "` does not apply to " + Describe(receiver));
+    if (Known(receiver) && !ReceiverApplies(m->receivers, receiver->base)) {
+      Error("E0304", e.span,
+            "method `" + e.name + "` does not apply to " + Describe(receiver) + " (it takes " +
+                ReceiverNames(m->receivers) + ")");
+    }
+    // `s.contains(t)` on a String looks for the String t in it.
+    if (m->id == MethodId::kContains && Known(receiver) && receiver->base == BaseType::kString) {
+      for (size_t i = 0; i < args.size(); ++i) {
+        if (Known(args[i]) && args[i]->base != BaseType::kString) {
+          Error("E0304", e.args[i + 1]->span,
+                "`contains` on a String takes a String, not " + Describe(args[i]));
+        }
       }
     }
     if (m->argument != BaseType::kUnknown) {

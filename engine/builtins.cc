@@ -22,36 +22,18 @@ std::string_view ErrorKindName(ErrorKind kind) {
   return "?";
 }
 
-std::string_view FnName(Fn fn) {
-  static constexpr std::array<std::string_view, kNumFns> kNames = {"ip", "decimal", "datetime",
-                                                                   "duration"};
-  return kNames[static_cast<int>(fn)];
-}
+std::string_view FnName(Fn fn) { return dsl::FunctionInfoOf(fn).name; }
 
 std::optional<Fn> FnByName(std::string_view name) {
-  for (int i = 0; i < kNumFns; ++i)
-    if (FnName(static_cast<Fn>(i)) == name) return static_cast<Fn>(i);
-  return std::nullopt;
+  const dsl::FunctionInfo* f = dsl::FindFunction(name);
+  return f ? std::optional<Fn>(f->id) : std::nullopt;
 }
 
-namespace {
-struct MethodInfo {
-  std::string_view name;
-  int arity;
-};
-constexpr MethodInfo kMethods[] = {
-#define ARBITER_METHOD_INFO(id, name, arity) {name, arity},
-    ARBITER_METHODS(ARBITER_METHOD_INFO)
-#undef ARBITER_METHOD_INFO
-};
-}  // namespace
-
-std::string_view MethodName(Method m) { return kMethods[static_cast<int>(m)].name; }
-int MethodArity(Method m) { return kMethods[static_cast<int>(m)].arity; }
+std::string_view MethodName(Method m) { return dsl::MethodInfoOf(m).name; }
+int MethodArity(Method m) { return dsl::MethodInfoOf(m).arity; }
 std::optional<Method> MethodByName(std::string_view name) {
-  for (size_t i = 0; i < std::size(kMethods); ++i)
-    if (kMethods[i].name == name) return static_cast<Method>(i);
-  return std::nullopt;
+  const dsl::MethodInfo* m = dsl::FindMethod(name);
+  return m ? std::optional<Method>(m->id) : std::nullopt;
 }
 
 bool Fail(const EvalContext& ctx, ErrorKind kind, std::string message) {

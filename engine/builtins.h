@@ -10,6 +10,7 @@
 
 #include <arbiter/engine.h>
 
+#include "dsl/builtins.h"
 #include "engine/arena.h"
 #include "engine/entity_store_impl.h"
 #include "engine/value.h"
@@ -87,28 +88,13 @@ inline bool ChargeEqual(const EvalContext& ctx, const Value& a, const Value& b) 
   return ChargeEqualSlow(ctx, a, b);
 }
 
-enum class Fn : uint8_t { kIp, kDecimal, kDatetime, kDuration };
-inline constexpr int kNumFns = 4;
+// Functions and methods are numbered by the one table in dsl/builtins.h.
+using Fn = dsl::FunctionId;
+inline constexpr int kNumFns = dsl::kNumFunctions;
 std::string_view FnName(Fn fn);
 std::optional<Fn> FnByName(std::string_view name);
 
-#define ARBITER_METHODS(X)                                                                   \
-  X(Contains, "contains", 1) X(ContainsAll, "containsAll", 1) X(ContainsAny, "containsAny", 1) \
-  X(IsEmpty, "isEmpty", 0) X(Size, "size", 0) X(StartsWith, "startsWith", 1)                 \
-  X(EndsWith, "endsWith", 1) X(IsIpv4, "isIpv4", 0) X(IsIpv6, "isIpv6", 0)                   \
-  X(IsLoopback, "isLoopback", 0) X(IsMulticast, "isMulticast", 0)                            \
-  X(IsInRange, "isInRange", 1) X(Offset, "offset", 1) X(DurationSince, "durationSince", 1)   \
-  X(ToDate, "toDate", 0) X(ToTime, "toTime", 0) X(ToDays, "toDays", 0)                       \
-  X(ToHours, "toHours", 0) X(ToMinutes, "toMinutes", 0) X(ToSeconds, "toSeconds", 0)         \
-  X(ToMilliseconds, "toMilliseconds", 0) X(LessThan, "lessThan", 1)                          \
-  X(LessThanOrEqual, "lessThanOrEqual", 1) X(GreaterThan, "greaterThan", 1)                  \
-  X(GreaterThanOrEqual, "greaterThanOrEqual", 1)
-
-enum class Method : uint8_t {
-#define ARBITER_METHOD_ENUM(id, name, arity) k##id,
-  ARBITER_METHODS(ARBITER_METHOD_ENUM)
-#undef ARBITER_METHOD_ENUM
-};
+using Method = dsl::MethodId;
 std::string_view MethodName(Method m);
 int MethodArity(Method m);
 std::optional<Method> MethodByName(std::string_view name);

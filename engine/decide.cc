@@ -76,6 +76,7 @@ void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl
   p.index.Candidates(request, ctx, vars, &s.candidates);
   s.permits.clear();
   s.forbids.clear();
+  size_t forbids_matched = 0;  // forbids whose condition held (not failed closed)
   if (explain) s.considered.assign(p.rules.size(), 0);
 
   for (uint32_t candidate : s.candidates) {
@@ -99,6 +100,7 @@ void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl
     if (result.b) {
       out->matched.push_back(rule.qualified_id);
       (rule.effect == RuleEffect::kPermit ? s.permits : s.forbids).push_back(idx);
+      if (rule.effect == RuleEffect::kForbid) ++forbids_matched;
     }
     if (explain) {
       std::string detail;
@@ -126,6 +128,7 @@ void DecideProgram(const Program& p, const RequestImpl& request, const StoreImpl
 
   const std::vector<uint32_t>& determining = s.forbids.empty() ? s.permits : s.forbids;
   out->allow = s.forbids.empty() && !s.permits.empty();
+  out->fail_closed = !s.forbids.empty() && forbids_matched == 0;
   for (uint32_t idx : determining) {
     const RuleMeta& rule = p.rules[idx];
     out->reasons.push_back(

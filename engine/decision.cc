@@ -6,6 +6,7 @@ namespace arbiter {
 
 void Decision::Clear() {
   allow = false;
+  fail_closed = false;
   reasons.clear();
   obligations.clear();
   errors.clear();
@@ -55,6 +56,7 @@ void Decision::AppendJson(std::string* out) const {
   }
   *out += "],\"bundle\":";
   AppendJsonString(out, bundle);
+  if (fail_closed) *out += ",\"fail_closed\":true";
   if (explained) {
     *out += ",\"explain\":[";
     for (size_t i = 0; i < explain.size(); ++i) {

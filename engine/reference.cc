@@ -172,6 +172,7 @@ ReferenceDecision ReferenceDecide(const dsl::PolicySet& policies, const RequestI
   };
   ReferenceDecision d;
   std::vector<std::string> permits, forbids;
+  size_t forbids_matched = 0;
   for (const dsl::Rule& rule : policies.rules) {
     auto& env = walker.env();
     env.assign(dsl::kFirstLocalSlot + rule.num_locals, Value());
@@ -194,9 +195,11 @@ ReferenceDecision ReferenceDecide(const dsl::PolicySet& policies, const RequestI
     if (v.b) {
       d.matched.push_back(rule.qualified_id);
       (rule.effect == dsl::Effect::kPermit ? permits : forbids).push_back(rule.qualified_id);
+      if (rule.effect == dsl::Effect::kForbid) ++forbids_matched;
     }
   }
   d.allow = forbids.empty() && !permits.empty();
+  d.fail_closed = !forbids.empty() && forbids_matched == 0;
   d.reasons = forbids.empty() ? permits : forbids;
   return d;
 }

@@ -18,6 +18,7 @@ namespace arbiter::engine {
 
 struct ReferenceDecision {
   bool allow = false;
+  bool fail_closed = false;  // Decision::fail_closed
   std::vector<std::string> reasons;  // determining rules, in policy order
   std::vector<std::pair<std::string, std::string>> errors;  // (rule, message)
   std::vector<std::string> matched;

@@ -48,6 +48,7 @@ Result<Record> DecisionRecord::ToRecord() const {
   if (!principal.empty()) p["principal"] = principal;
   if (!controls.empty()) p["controls"] = controls;
   if (!data_digest.empty()) p["data"] = data_digest;
+  if (fail_closed) p["fail_closed"] = true;
   if (request_digest_only) {
     ARBITER_ASSIGN_OR_RETURN(std::string canon, CanonicalJson(request));
     p["request_digest"] = "sha256:" + HexEncode(Sha256Of(canon));

@@ -4,6 +4,9 @@
 //   POST /v1/playground/evaluate
 //   GET  /v1/playground/ledger/checkpoint
 //   GET  /v1/playground/ledger/proof?seq=N
+//   GET  /v1/playground/ledger/entries[?size=N&from=S]   (the list and Verify)
+//   POST /v1/playground/ledger/review
+//   POST /v1/playground/whatif
 'use strict';
 (function () {
   const R = window.ArbiterRender;
@@ -344,14 +347,11 @@
     R.renderExplain($('#panel-explain'), response, handlers);
     R.renderBytecode($('#panel-bytecode'), response);
     if (response.receipt) {
-      state.lastReceipt = response.receipt;
-      R.renderReceipt($('#receipt'), response.receipt);
-      $('#fetch-proof').disabled = false;
-      $('#fetch-proof').textContent = `Fetch inclusion proof of entry #${response.receipt.seq}`;
-      $('#proof').replaceChildren();
+      showReceipt(response.receipt);
+      keepReceipt(response.receipt);
     }
     // A compile or input error keeps the receipt of the last real decision on the Ledger tab.
-    if (state.tab === 'ledger') refreshCheckpoint();
+    if (state.tab === 'ledger') refreshLedgerTab();
     if (!response.decision && state.tab !== 'decision') selectTab('decision', true);
   }
 
@@ -383,7 +383,7 @@
       $('#tab-' + t).tabIndex = selected ? 0 : -1;
       $('#panel-' + t).hidden = !selected;
     }
-    if (name === 'ledger') refreshCheckpoint();
+    if (name === 'ledger') refreshLedgerTab();
     if (save) scheduleSave();
   }
 
@@ -420,6 +420,180 @@
   }
 
   $('#refresh-checkpoint').addEventListener('click', refreshCheckpoint);
+
+  function showReceipt(receipt) {
+    state.lastReceipt = receipt;
+    R.renderReceipt($('#receipt'), receipt);
+    $('#fetch-proof').disabled = false;
+    $('#fetch-proof').textContent = `Fetch inclusion proof of entry #${receipt.seq}`;
+    $('#proof').replaceChildren();
+  }
+
+  // The receipt card survives a reload of this tab, like an edit (sessionStorage).
+  const RECEIPT_KEY = 'arbiter.playground.receipt';
+  function keepReceipt(receipt) {
+    try { sessionStorage.setItem(RECEIPT_KEY, JSON.stringify(receipt)); } catch (e) { /* no storage */ }
+  }
+  function readReceipt() {
+    try {
+      const receipt = JSON.parse(sessionStorage.getItem(RECEIPT_KEY) || 'null');
+      return receipt && typeof receipt === 'object' && Number.isInteger(receipt.seq) ? receipt : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  async function fetchJson(url, init) {
+    const r = await fetch(url, init);
+    const text = await r.text();
+    let body = null;
+    try { body = JSON.parse(text); } catch (e) { /* said below */ }
+    if (!r.ok) {
+      const why = body && body.error && body.error.message ? body.error.message : text.slice(0, 400);
+      const err = new Error(`the server answered ${r.status}${why ? ': ' + why : ''}`);
+      err.status = r.status;
+      throw err;
+    }
+    if (body === null) throw new Error('the server answered something that is not JSON');
+    return body;
+  }
+
+  // The scratch ledger up to its latest checkpoint: {size, checkpoint, public_key, entries},
+  // page after page (each page names the checkpoint's size, so they fit together); null when
+  // it is empty.
+  async function fetchLedger() {
+    let first;
+    try {
+      first = await fetchJson('/v1/playground/ledger/entries');
+    } catch (e) {
+      if (e.status === 404) return null;
+      throw e;
+    }
+    const entries = first.entries.slice();
+    for (let next = first.next; next !== null && next !== undefined;) {
+      const page = await fetchJson(`/v1/playground/ledger/entries?size=${first.size}&from=${next}`);
+      if (page.public_key !== first.public_key) {
+        throw new Error('the scratch ledger was replaced while it was read; try again');
+      }
+      entries.push(...page.entries);
+      next = page.next;
+    }
+    return { ...first, entries, next: null };
+  }
+
+  function showLedger(data) {
+    const list = $('#ledger-list');
+    if (!data) {
+      list.replaceChildren(R.el('p', 'placeholder', 'The scratch ledger is empty: press Decide.'));
+      $('#public-key').replaceChildren(R.el('p', 'placeholder', 'No key yet.'));
+      return;
+    }
+    R.renderLedgerList(list, data.entries, { review: openReview });
+    R.renderPublicKey($('#public-key'), data.public_key);
+  }
+
+  let ledgerSeq = 0;
+  async function refreshLedger() {
+    const mine = ++ledgerSeq;
+    try {
+      const data = await fetchLedger();
+      if (mine === ledgerSeq) showLedger(data);
+    } catch (e) {
+      if (mine === ledgerSeq) {
+        $('#ledger-list').replaceChildren(R.el('p', 'failure', 'Could not load the scratch ledger: ' + e.message));
+      }
+    }
+  }
+
+  function refreshLedgerTab() {
+    refreshCheckpoint();
+    refreshLedger();
+  }
+  $('#ledger-refresh').addEventListener('click', refreshLedger);
+
+  // Verify: fetch everything afresh and check it here (playground/verify.js).
+  let verifications = 0;
+  $('#verify').addEventListener('click', async () => {
+    const button = $('#verify');
+    const box = $('#verify-result');
+    button.disabled = true;
+    box.className = 'verify-result';
+    box.dataset.ok = '';
+    box.replaceChildren(R.el('span', 'muted', 'Verifying…'));
+    try {
+      const data = await fetchLedger();
+      if (!data) {
+        box.replaceChildren(R.el('span', 'muted', 'Nothing to verify yet: the scratch ledger is empty.'));
+      } else {
+        ++ledgerSeq;  // what was verified is what the list shows
+        showLedger(data);
+        R.renderVerify(box, await ArbiterVerify.verifyLedger(data));
+      }
+    } catch (e) {
+      R.renderVerify(box, { ok: false, problems: [], problemCount: 0,
+        summary: 'Not verified: could not fetch the ledger (' + e.message + ')' });
+    } finally {
+      button.disabled = false;
+      // A hook for tests and tools: counts the verdicts shown so far.
+      document.body.dataset.verified = String(++verifications);
+    }
+  });
+
+  // What-if: the edited policy against the scratch ledger's decisions, replayed by the daemon.
+  $('#whatif-run').addEventListener('click', async () => {
+    const box = $('#whatif-result');
+    const button = $('#whatif-run');
+    button.disabled = true;
+    delete box.dataset.changed;
+    box.replaceChildren(R.el('p', 'muted', 'Replaying…'));
+    try {
+      const response = await fetchJson('/v1/playground/whatif', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ policy: editors.policy.value }),
+      });
+      R.renderWhatIf(box, response);
+    } catch (e) {
+      box.replaceChildren(R.el('p', 'failure', 'Could not run the what-if: ' + e.message));
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  // A review: "this decision should have been allow/deny, because ...", as review evidence.
+  let reviewing = null;
+  function openReview(decision) {
+    reviewing = decision;
+    const form = $('#review-form');
+    $('#review-title').textContent = `Review of decision #${decision.seq} (${decision.id})`;
+    $('#review-status').textContent = '';
+    form.hidden = false;
+    form.scrollIntoView({ block: 'nearest' });
+    $('#review-reason').focus();
+  }
+  $('#review-cancel').addEventListener('click', () => { $('#review-form').hidden = true; reviewing = null; });
+  $('#review-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const status = $('#review-status');
+    const expected = document.querySelector('#review-form input[name="expected"]:checked');
+    const reason = $('#review-reason').value.trim();
+    if (!reviewing) return;
+    if (!expected) { status.textContent = 'Choose allow or deny.'; return; }
+    if (!reason) { status.textContent = 'Say why.'; return; }
+    status.textContent = 'Recording…';
+    try {
+      await fetchJson('/v1/playground/ledger/review', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ decision_id: reviewing.id, expected: expected.value, reason }),
+      });
+      $('#review-form').hidden = true;
+      $('#review-reason').value = '';
+      expected.checked = false;
+      reviewing = null;
+      refreshLedgerTab();
+    } catch (e) {
+      status.textContent = 'Not recorded: ' + e.message;
+    }
+  });
   $('#fetch-proof').addEventListener('click', async () => {
     const receipt = state.lastReceipt;
     if (!receipt) return;
@@ -449,6 +623,8 @@
   // ---- start ------------------------------------------------------------------------------
 
   (async function start() {
+    const receipt = readReceipt();
+    if (receipt) showReceipt(receipt);
     const pending = readPending();
     let linkProblem = '';
     if (pending) {

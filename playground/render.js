@@ -355,6 +355,190 @@
     container.append(el('pre', 'proof-text', text));
   }
 
+  // ---- the scratch ledger's list, Verify's verdict, the what-if impact ----------------------
+
+  const LIST_ROWS = 200;  // newest rows shown; the count says how many there are
+
+  // "Type:id" of an AuthZEN entity ({type, id}), or the name of an action.
+  function entityText(value) {
+    if (!value || typeof value !== 'object') return '—';
+    if (typeof value.name === 'string' && value.id === undefined) return value.name;
+    return `${value.type ?? '?'}:${value.id ?? '?'}`;
+  }
+
+  // "2026-12-08T01:02:03.123456Z" -> "01:02:03" (the full time in the title).
+  function timeCell(time) {
+    const td = el('td', 'mono time', /T(\d\d:\d\d:\d\d)/.exec(time || '')?.[1] || String(time || '—'));
+    td.title = `${time} (UTC)`;
+    return td;
+  }
+
+  function evidenceText(payload, decisionSeq) {
+    const body = payload.body || {};
+    const by = payload.author ? ` by ${payload.author}` : '';
+    if (payload.type === 'review') {
+      return `review${by}: should have been ${body.expected} because ${body.reason}`;
+    }
+    return `${payload.type || 'evidence'}${by}` + (decisionSeq !== undefined ? ` on entry #${decisionSeq}` : '');
+  }
+
+  // entries: [{seq, raw}] (as GET /v1/playground/ledger/entries gives them, oldest first);
+  // handlers: {review(decision)} with decision {seq, id}.
+  function renderLedgerList(container, entries, handlers) {
+    container.replaceChildren();
+    const parsed = [];
+    const counts = {};
+    for (const e of entries) {
+      let entry = null;
+      try { entry = JSON.parse(e.raw); } catch (err) { /* Verify reports it */ }
+      if (!entry || typeof entry !== 'object') continue;
+      counts[entry.kind] = (counts[entry.kind] || 0) + 1;
+      parsed.push(entry);
+    }
+    const decisionSeq = new Map();
+    const evidenceFor = new Map();
+    for (const entry of parsed) {
+      const p = entry.payload || {};
+      if (entry.kind === 'decision') decisionSeq.set(p.decision_id, entry.seq);
+      if (entry.kind === 'evidence' && Array.isArray(p.decision_ids)) {
+        for (const id of p.decision_ids) {
+          if (!evidenceFor.has(id)) evidenceFor.set(id, []);
+          evidenceFor.get(id).push(p);
+        }
+      }
+    }
+    const listed = parsed.filter((e) => e.kind === 'decision' || e.kind === 'evidence').reverse();
+    const n = (k, one, many) => `${counts[k] || 0} ${(counts[k] || 0) === 1 ? one : many}`;
+    container.append(el('p', 'ledger-counts', `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}: ` +
+      [n('decision', 'decision', 'decisions'), n('evidence', 'evidence', 'evidence'),
+        n('policy', 'policy version', 'policy versions'), n('data', 'data version', 'data versions')].join(', ') +
+      (listed.length > LIST_ROWS ? ` — the newest ${LIST_ROWS} are listed` : '')));
+    if (listed.length === 0) {
+      container.append(el('p', 'placeholder', 'No decisions yet: press Decide.'));
+      return;
+    }
+    const table = el('table', 'ledger-table');
+    const head = el('tr');
+    for (const h of ['#', 'Time (UTC)', 'Subject', 'Action', 'Resource', 'Decision', 'Rules', 'Controls', 'Evidence', '']) {
+      head.append(el('th', '', h));
+    }
+    table.append(el('thead'));
+    table.tHead.append(head);
+    const body = el('tbody');
+    for (const entry of listed.slice(0, LIST_ROWS)) {
+      const p = entry.payload || {};
+      const tr = el('tr', 'entry-row entry-' + entry.kind);
+      tr.dataset.kind = entry.kind;
+      tr.dataset.seq = String(entry.seq);
+      tr.append(el('td', 'mono seq', String(entry.seq)), timeCell(entry.time));
+      if (entry.kind === 'decision') {
+        tr.dataset.decisionId = p.decision_id || '';
+        const req = p.request || {};
+        tr.append(el('td', 'mono', entityText(req.subject)), el('td', 'mono', entityText(req.action)),
+          el('td', 'mono', entityText(req.resource)));
+        const answer = el('td');
+        answer.append(el('span', 'answer answer-' + (p.decision === 'allow' ? 'allow' : 'deny'), p.decision || '?'));
+        tr.append(answer);
+        tr.append(el('td', 'mono list', (p.reasons || []).map((r) => r.rule).join(', ') || '—'));
+        tr.append(el('td', 'list', (p.controls || []).join(', ') || '—'));
+        const ev = el('td', 'evidence-cell');
+        for (const e of evidenceFor.get(p.decision_id) || []) ev.append(el('div', 'evidence-link', evidenceText(e)));
+        if (!ev.childNodes.length) ev.textContent = '—';
+        tr.append(ev);
+        const action = el('td');
+        const button = el('button', 'small review-button', 'Review…');
+        button.type = 'button';
+        button.title = 'Say what this decision should have been, and why';
+        button.addEventListener('click', () => handlers.review({ seq: entry.seq, id: p.decision_id }));
+        action.append(button);
+        tr.append(action);
+      } else {
+        const about = (p.decision_ids || []).map((id) => decisionSeq.has(id) ? `#${decisionSeq.get(id)}` : id).join(', ');
+        const td = el('td', 'evidence-text', `Evidence on decision ${about || '—'}: ${evidenceText(p)}`);
+        td.colSpan = 8;
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+    table.append(body);
+    container.append(table);
+  }
+
+  // result: ArbiterVerify.verifyLedger's answer.
+  function renderVerify(container, result) {
+    container.replaceChildren();
+    container.dataset.ok = String(Boolean(result.ok));
+    container.className = 'verify-result ' + (result.ok ? 'verify-ok' : 'verify-fail');
+    container.append(el('div', 'verify-summary', result.summary));
+    if (!result.ok && result.problems.length > 1) {
+      const list = el('ul', 'verify-problems');
+      for (const p of result.problems) list.append(el('li', '', p));
+      if (result.problemCount > result.problems.length) {
+        list.append(el('li', 'muted', `… ${result.problemCount - result.problems.length} more`));
+      }
+      container.append(list);
+    }
+  }
+
+  function renderPublicKey(container, key) {
+    container.replaceChildren(el('pre', 'note-text', key));
+  }
+
+  // response: POST /v1/playground/whatif's answer.
+  function renderWhatIf(container, response) {
+    container.replaceChildren();
+    delete container.dataset.changed;
+    delete container.dataset.decisions;
+    if (!response.ok) {
+      const first = (response.diagnostics || []).find((d) => d.severity !== 'warning');
+      container.append(el('p', 'failure', 'The edited policy does not compile' +
+        (first ? ` (line ${first.line}: ${first.message})` : '') + ', so it cannot be replayed.'));
+      return;
+    }
+    const impact = response.impact || {};
+    container.dataset.changed = String(impact.differ ?? 0);
+    container.dataset.decisions = String(impact.decisions ?? 0);
+    const headline = el('p', 'whatif-headline' + (impact.differ ? ' whatif-changes' : ''),
+      `${impact.differ} of ${impact.decisions} decision${impact.decisions === 1 ? '' : 's'} made so far would change` +
+      (impact.differ ? ` (${impact.allow_to_deny} allow → deny, ${impact.deny_to_allow} deny → allow)` : '') + '.');
+    container.append(headline);
+    const notes = [];
+    if (impact.reasons_changed) notes.push(`${impact.reasons_changed} would keep their answer, but decided by other rules`);
+    const notReplayable = impact.not_replayable?.count || 0;
+    if (notReplayable) {
+      notes.push(`${notReplayable} could not be replayed: ` +
+        Object.entries(impact.not_replayable.reasons || {}).map(([why, k]) => `${k} because ${why}`).join('; '));
+    }
+    for (const t of notes) container.append(el('p', 'muted', t));
+    if ((impact.by_rule || []).length) {
+      const s = section('By rule (the rule that decided before)');
+      const table = el('table', 'ledger-table');
+      const head = el('tr');
+      for (const h of ['Rule', 'Changed', 'allow → deny', 'deny → allow']) head.append(el('th', '', h));
+      table.append(head);
+      for (const g of impact.by_rule) {
+        const tr = el('tr');
+        tr.append(el('td', 'mono', g.name || '(no rule: the default)'), el('td', '', String(g.changed)),
+          el('td', '', String(g.allow_to_deny)), el('td', '', String(g.deny_to_allow)));
+        table.append(tr);
+      }
+      s.append(table);
+      container.append(s);
+    }
+    if ((impact.differences || []).length) {
+      const s = section('Examples', impact.differences.length < impact.differ ? `first ${impact.differences.length}` : undefined);
+      const list = el('ul', 'whatif-examples');
+      for (const d of impact.differences) {
+        const rules = (x) => (x.rules || []).join(', ') || 'no rule';
+        list.append(el('li', 'mono', `#${d.seq} ${d.subject} ${d.action} ${d.resource}: ` +
+          `${d.recorded.decision} (${rules(d.recorded)}) → ${d.replayed.decision} (${rules(d.replayed)})`));
+      }
+      s.append(list);
+      container.append(s);
+    }
+  }
+
   global.ArbiterRender = {
-    renderCheckpoint, renderProof, parseProof, parseSignedNote, renderDecision, renderExplain, renderBytecode, renderReceipt, el };
+    renderCheckpoint, renderProof, parseProof, parseSignedNote, renderDecision, renderExplain, renderBytecode, renderReceipt,
+    renderLedgerList, renderVerify, renderPublicKey, renderWhatIf, el };
 })(window);

@@ -28,6 +28,7 @@ Result<ledger::Record> MakeDecisionRecordSlow(const Decision& decision, std::str
   record.request = std::move(request);
   record.request_digest_only = options.request_digest_only;
   record.decision = decision.allow ? "allow" : "deny";
+  record.fail_closed = decision.fail_closed;
   record.reasons = eval.value("reasons", nlohmann::json::array());
   record.obligations = eval.value("obligations", nlohmann::json::array());
   record.errors = eval.value("errors", nlohmann::json::array());
@@ -106,6 +107,7 @@ bool WriteCanonicalDecision(const Decision& decision, std::string_view request_j
   if (!AppendString(out, id)) return false;
   *out += ",\"errors\":";
   if (!AppendMessages(out, decision.errors)) return false;
+  if (decision.fail_closed) *out += ",\"fail_closed\":true";
   *out += ",\"obligations\":[";
   for (size_t i = 0; i < decision.obligations.size(); ++i) {
     const DecisionObligation& o = decision.obligations[i];

@@ -42,6 +42,9 @@ struct ExplainStep {
 
 struct Decision {
   bool allow = false;
+  // A deny that only a `@fail_closed` package's erroring forbid rules produced (section 7 of
+  // spec/language.md): "we could not evaluate", not "the policy said no". `errors` says why.
+  bool fail_closed = false;
   std::vector<DecisionReason> reasons;  // the determining rules, in policy order
   std::vector<DecisionObligation> obligations;
   std::vector<DecisionError> errors;    // rules whose condition raised an error
@@ -53,7 +56,8 @@ struct Decision {
   void Clear();
   // {"decision":"allow"|"deny","reasons":[{"rule","message"}],"obligations":[{"name","rule",
   //  "advice","payload"}],"errors":[{"rule","message"}],"bundle":"sha256:..."} plus
-  // "explain":[...] when explained. Exactly what `arbiter eval` prints.
+  // "fail_closed":true when it failed closed and "explain":[...] when explained. Exactly what
+  // `arbiter eval` prints.
   std::string ToJson() const;
   void AppendJson(std::string* out) const;
 };

@@ -156,6 +156,7 @@ struct DecisionRecord {
   nlohmann::json request;   // the AuthZEN request body
   bool request_digest_only = false;  // store "request_digest" (sha256 of canonical request)
   std::string decision;              // "allow" | "deny"
+  bool fail_closed = false;          // Decision::fail_closed; recorded only when true
   nlohmann::json reasons = nlohmann::json::array();
   nlohmann::json obligations = nlohmann::json::array();
   nlohmann::json errors = nlohmann::json::array();

@@ -2,9 +2,12 @@
 // with the playground role), and its scratch ledger is bounded (common/limits.h): a full or
 // idle one is replaced by an empty one, so memory stays bounded however long the daemon runs.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <future>
+
+#include "common/encoding.h"
 
 #include "daemon/auth_policy.h"
 #include "daemon/playground.h"
@@ -55,10 +58,10 @@ struct Served {
     return future.get();
   }
 
-  // The receipt's seq of one evaluation.
-  uint64_t Evaluate() {
+  // The receipt of one evaluation.
+  nlohmann::json EvaluateReceipt(const std::string& policy = "package p;\npermit everyone { when true }\n") {
     nlohmann::json body = {
-        {"policy", "package p;\npermit everyone { when true }\n"},
+        {"policy", policy},
         {"request", R"({"subject":{"type":"User","id":"a"},"action":{"name":"read"},)"
                     R"("resource":{"type":"Doc","id":"d"},"context":{}})"}};
     HttpResponse res = Call(http::verb::post, "/v1/playground/evaluate", body.dump());
@@ -66,7 +69,17 @@ struct Served {
     auto answer = nlohmann::json::parse(res.body());
     INFO(answer.dump());
     REQUIRE(answer["receipt"].is_object());
-    return answer["receipt"]["seq"].get<uint64_t>();
+    return answer["receipt"];
+  }
+  // The receipt's seq of one evaluation.
+  uint64_t Evaluate() { return EvaluateReceipt()["seq"].get<uint64_t>(); }
+
+  nlohmann::json Json(http::verb method, const std::string& target, const std::string& body,
+                      unsigned want) {
+    HttpResponse res = Call(method, target, body);
+    INFO(target << " answered " << res.result_int() << ": " << res.body());
+    REQUIRE(res.result_int() == want);
+    return nlohmann::json::parse(res.body());
   }
 };
 
@@ -113,4 +126,130 @@ TEST_CASE("playground: on loopback for anyone, elsewhere for the playground role
   facts.loopback = true;
   Served local(facts, kDefaultLimits);
   CHECK(local.Call(http::verb::get, "/v1/playground/examples").result_int() == 200);
+}
+
+TEST_CASE("playground: the entries page carries what an offline verifier needs") {
+  ApiFacts facts;
+  facts.loopback = true;
+  Limits limits = kDefaultLimits;
+  limits.http_body_bytes = 1;  // one entry per page
+  Served s(facts, limits);
+  CHECK(s.Call(http::verb::get, "/v1/playground/ledger/entries").result_int() == 404);
+  for (int i = 0; i < 3; ++i) s.Evaluate();  // policy, then three decisions
+
+  std::vector<std::string> raws;
+  nlohmann::json page = s.Json(http::verb::get, "/v1/playground/ledger/entries", "", 200);
+  const uint64_t size = page["size"].get<uint64_t>();
+  CHECK(size == 4);
+  auto key = ledger::VerifierKey::Parse(page["public_key"].get<std::string>());
+  REQUIRE(key.ok());
+  CHECK(key->name() == "arbiter-playground");
+  // The checkpoint is signed by the key shown.
+  auto text = ledger::OpenNote(page["checkpoint"].get<std::string>(),
+                               std::span<const ledger::VerifierKey>(&*key, 1));
+  REQUIRE(text.ok());
+  s.Evaluate();  // later entries do not change the pages of size 4
+  for (;;) {
+    REQUIRE(page["entries"].size() == 1);
+    const auto& e = page["entries"][0];
+    CHECK(e["seq"].get<uint64_t>() == raws.size());
+    raws.push_back(e["raw"].get<std::string>());
+    // Each proof leads from the entry's exact bytes to a checkpoint of `size` signed by the key.
+    auto proven = ledger::VerifyTlogProof(e["proof"].get<std::string>(), raws.back(),
+                                          std::span<const ledger::VerifierKey>(&*key, 1));
+    REQUIRE(proven.ok());
+    CHECK(proven->size == size);
+    if (page["next"].is_null()) break;
+    page = s.Json(http::verb::get,
+                  fmt::format("/v1/playground/ledger/entries?size={}&from={}", size,
+                              page["next"].get<uint64_t>()),
+                  "", 200);
+    CHECK(page["size"] == size);
+  }
+  REQUIRE(raws.size() == size);
+  // The chain: each entry names the hash of the one before.
+  std::string prev(64, '0');
+  for (const auto& raw : raws) {
+    CHECK(nlohmann::json::parse(raw)["prev"] == prev);
+    auto leaf = ledger::LeafHash(raw);
+    prev = HexEncode(std::span<const uint8_t>(leaf.data(), leaf.size()));
+  }
+  CHECK(s.Call(http::verb::get, "/v1/playground/ledger/entries?from=x").result_int() == 400);
+  CHECK(s.Call(http::verb::get, "/v1/playground/ledger/entries?size=99").result_int() == 404);
+}
+
+TEST_CASE("playground: what-if replays the scratch decisions under the edited policy") {
+  ApiFacts facts;
+  facts.loopback = true;
+  Served s(facts, kDefaultLimits);
+  s.Evaluate();
+  s.Evaluate();
+  nlohmann::json same =
+      s.Json(http::verb::post, "/v1/playground/whatif",
+             nlohmann::json{{"policy", "package p;\npermit everyone { when true }\n"}}.dump(), 200);
+  CHECK(same["ok"] == true);
+  CHECK(same["impact"]["decisions"] == 2);
+  CHECK(same["impact"]["differ"] == 0);
+  nlohmann::json flipped =
+      s.Json(http::verb::post, "/v1/playground/whatif",
+             nlohmann::json{{"policy", "package p;\npermit nobody { when false }\n"}}.dump(), 200);
+  CHECK(flipped["ok"] == true);
+  CHECK(flipped["impact"]["differ"] == 2);
+  CHECK(flipped["impact"]["allow_to_deny"] == 2);
+  CHECK(flipped["impact"]["by_rule"][0]["name"] == "p.everyone");
+  nlohmann::json broken = s.Json(http::verb::post, "/v1/playground/whatif",
+                                 nlohmann::json{{"policy", "package p;\npermit {"}}.dump(), 200);
+  CHECK(broken["ok"] == false);
+  CHECK(!broken["diagnostics"].empty());
+  CHECK(s.Call(http::verb::post, "/v1/playground/whatif", "{}").result_int() == 400);
+}
+
+TEST_CASE("playground: a review is checked and recorded as review evidence") {
+  ApiFacts facts;
+  facts.loopback = true;
+  Served s(facts, kDefaultLimits);
+  std::string id = s.EvaluateReceipt()["decision_id"].get<std::string>();
+  auto review = [&](nlohmann::json body, unsigned want) {
+    return s.Json(http::verb::post, "/v1/playground/ledger/review", body.dump(), want);
+  };
+  nlohmann::json bad = review({{"decision_id", id}, {"expected", "maybe"}, {"reason", "x"}}, 400);
+  CHECK(bad["error"]["message"].get<std::string>().find("expected") != std::string::npos);
+  review({{"decision_id", id}, {"expected", "deny"}}, 400);
+  review({{"expected", "deny"}, {"reason", "x"}}, 400);
+  review({{"decision_id", "no-such-id"}, {"expected", "deny"}, {"reason", "x"}}, 404);
+  nlohmann::json ok =
+      review({{"decision_id", id}, {"expected", "deny"}, {"reason", "contractors may not"}}, 201);
+  uint64_t seq = ok["receipt"]["seq"].get<uint64_t>();
+  nlohmann::json page = s.Json(http::verb::get, "/v1/playground/ledger/entries", "", 200);
+  REQUIRE(page["entries"].size() == seq + 1);
+  auto entry = nlohmann::json::parse(page["entries"][seq]["raw"].get<std::string>());
+  CHECK(entry["kind"] == "evidence");
+  CHECK(entry["payload"]["type"] == "review");
+  CHECK(entry["payload"]["decision_ids"] == nlohmann::json::array({id}));
+  CHECK(entry["payload"]["body"] ==
+        nlohmann::json{{"expected", "deny"}, {"reason", "contractors may not"}});
+}
+
+TEST_CASE("playground: a review by an authenticated principal records its roles") {
+  ApiFacts facts;
+  facts.auth_file = true;
+  Served s(facts, kDefaultLimits);
+  nlohmann::json evaluate = {
+      {"policy", "package p;\npermit everyone { when true }\n"},
+      {"request", R"({"subject":{"type":"User","id":"a"},"action":{"name":"read"},)"
+                  R"("resource":{"type":"Doc","id":"d"},"context":{}})"}};
+  HttpResponse decided = s.Call(http::verb::post, "/v1/playground/evaluate", evaluate.dump(), kToken);
+  REQUIRE(decided.result_int() == 200);
+  std::string id = nlohmann::json::parse(decided.body())["receipt"]["decision_id"].get<std::string>();
+  nlohmann::json review = {{"decision_id", id}, {"expected", "deny"}, {"reason", "not for everyone"}};
+  CHECK(s.Call(http::verb::post, "/v1/playground/ledger/review", review.dump()).result_int() == 401);
+  HttpResponse reviewed = s.Call(http::verb::post, "/v1/playground/ledger/review", review.dump(), kToken);
+  REQUIRE(reviewed.result_int() == 201);
+  uint64_t seq = nlohmann::json::parse(reviewed.body())["receipt"]["seq"].get<uint64_t>();
+  HttpResponse page = s.Call(http::verb::get, "/v1/playground/ledger/entries", "", kToken);
+  REQUIRE(page.result_int() == 200);
+  auto entry = nlohmann::json::parse(
+      nlohmann::json::parse(page.body())["entries"][seq]["raw"].get<std::string>());
+  CHECK(entry["payload"]["author"] == "dev");
+  CHECK(entry["payload"]["author_roles"] == nlohmann::json::array({"playground"}));
 }

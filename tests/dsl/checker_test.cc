@@ -148,3 +148,15 @@ TEST_CASE("schema files: syntax, references, duplicates", "[checker]") {
               "context: {} };")
             .empty());
 }
+
+// One builtin table (dsl/builtins.h) for checker, compiler, VM and reference evaluator: what
+// the VM evaluates the checker accepts, and the other way round.
+TEST_CASE("contains applies to sets and strings, as the VM evaluates it", "[checker]") {
+  CHECK(Codes(R"(permit a { when "model-risk".contains("risk") })").empty());
+  CHECK(Codes(R"(permit a { when ["a", "b"].contains("a") })").empty());
+  CHECK(Codes(R"(permit a { when "abc".contains(1) })") == Codes_{"E0304"});
+  CHECK(Codes(R"(permit a { when { x: 1 }.contains(1) })") == Codes_{"E0304"});
+  CHECK(Codes(R"(permit a { when (42).contains(4) })") == Codes_{"E0304"});
+  CHECK(Codes(R"(permit a { when "abc".startsWith("a") && "abc".size() == 3 })").empty());
+  CHECK(Codes(R"(permit a { when ["a"].startsWith("a") })") == Codes_{"E0304"});
+}

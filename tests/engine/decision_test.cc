@@ -58,6 +58,25 @@ TEST_CASE("fail-closed package: an erroring forbid denies") {
   CHECK(Ids(d.reasons) == std::vector<std::string>{"app.f"});
   CHECK(d.errors.size() == 1);
   CHECK(d.matched == std::vector<std::string_view>{"app.p"});
+  // It says so: "could not evaluate", not "the policy said no".
+  CHECK(d.fail_closed);
+  CHECK(d.ToJson().find(R"("fail_closed":true)") != std::string::npos);
+}
+
+TEST_CASE("fail-closed: a deny the policy meant is not one, even with an erroring forbid") {
+  Engine e = CompileOrDie(R"(
+    @fail_closed package app;
+    permit p { when true }
+    forbid f { when context.missing == 1 reason "safety" }
+    forbid g { when context.stop == true reason "stopped" }
+  )");
+  Decision meant = DecideOrDie(e, SimpleRequest("read", R"({"stop":true})"));
+  CHECK_FALSE(meant.allow);
+  CHECK_FALSE(meant.fail_closed);
+  CHECK(meant.ToJson().find("fail_closed") == std::string::npos);
+  Decision ordinary = DecideOrDie(CompileOrDie("permit p { when false }"), SimpleRequest());
+  CHECK_FALSE(ordinary.allow);
+  CHECK_FALSE(ordinary.fail_closed);
 }
 
 TEST_CASE("a non-bool condition is a type error") {
@@ -138,4 +157,10 @@ TEST_CASE("action entities may have parents (action groups)") {
                          {"uid":{"type":"Action","id":"readers"}}])";
   CHECK(DecideOrDie(e, SimpleRequest("read"), ents).allow);
   CHECK_FALSE(DecideOrDie(e, SimpleRequest("write"), ents).allow);
+}
+
+TEST_CASE("contains on a string: the checker accepts what the VM evaluates") {
+  Engine e = CompileOrDie(R"(permit p { when context.channel.contains("risk") && "model-risk".contains("l-r") })");
+  CHECK(DecideOrDie(e, SimpleRequest("read", R"({"channel":"model-risk"})")).allow);
+  CHECK_FALSE(DecideOrDie(e, SimpleRequest("read", R"({"channel":"ops"})")).allow);
 }

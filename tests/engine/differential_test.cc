@@ -63,6 +63,7 @@ TEST_CASE("VM and reference evaluator agree on generated cases") {
       INFO("entities " << entities_json);
       INFO(compiled.Disassemble());
       REQUIRE(vm.allow == ref.allow);
+      REQUIRE(vm.fail_closed == ref.fail_closed);
       REQUIRE(vm_reasons == ref.reasons);
       REQUIRE(vm_matched == ref.matched);
       REQUIRE(vm_errors == ref.errors);

@@ -65,6 +65,7 @@ TEST_CASE("recorder: the fast record writer gives the bytes of the nlohmann cons
   // Obligations with computed payloads (strings with escapes, a decimal, an ip, a nested
   // record), advice, an evaluation error, and requests written in every style.
   CompileResult compiled = Engine::CompileSources({{"p.arbiter", R"(
+@fail_closed package p;
 permit read_ok {
   when action == Action::"read"
   reason "reading \"quoted\" is fine"
@@ -76,7 +77,10 @@ forbid overflow {
   when action == Action::"count" && context.n + 9223372036854775807 > 0
   reason "counts"
 }
-permit counted { when action == Action::"count" })"}});
+permit counted { when action == Action::"count" }
+// Fails closed on a request without `clearance`.
+forbid cleared { when action == Action::"file" && context.clearance < 2 }
+permit filed { when action == Action::"file" })"}});
   INFO(compiled.FormattedDiagnostics());
   REQUIRE(compiled.ok());
   const Engine& engine = *compiled.engine;
@@ -87,7 +91,9 @@ permit counted { when action == Action::"count" })"}});
       " \"context\":{\"channel\":\"\\ud83d\\ude00\"} }",
       R"({"subject":{"type":"User","id":"bob"},"action":{"name":"count"},"resource":{"type":"Doc","id":"d1"},"context":{"n":5}})",
       R"({"subject":{"type":"User","id":"bob"},"action":{"name":"write"},"resource":{"type":"Doc","id":"d1"},"context":{"score":0.75}})",
+      R"({"subject":{"type":"User","id":"bob"},"action":{"name":"file"},"resource":{"type":"Doc","id":"d1"},"context":{}})",
   };
+  bool saw_fail_closed = false;
   for (const auto& request : requests) {
     INFO(request);
     Decision decision = Decide(engine, request);
@@ -99,6 +105,8 @@ permit counted { when action == Action::"count" })"}});
       reference.request = nlohmann::json::parse(request);
       reference.request_digest_only = digest_only;
       reference.decision = decision.allow ? "allow" : "deny";
+      reference.fail_closed = decision.fail_closed;
+      saw_fail_closed |= decision.fail_closed;
       auto eval = nlohmann::json::parse(decision.ToJson());
       reference.reasons = eval["reasons"];
       reference.obligations = eval["obligations"];
@@ -115,6 +123,10 @@ permit counted { when action == Action::"count" })"}});
     CHECK(generated->fresh_decision_id);
     CHECK(nlohmann::json::parse(generated->payload)["decision_id"] == generated->decision_id);
   }
+  CHECK(saw_fail_closed);
+  auto failed = recorder::MakeDecisionRecord(Decide(engine, requests.back()), requests.back());
+  REQUIRE(failed.ok());
+  CHECK(nlohmann::json::parse(failed->payload)["fail_closed"] == true);
   CHECK_FALSE(recorder::MakeDecisionRecord(Decide(engine, requests[0]), "{\"a\":", {}).ok());
 }
 

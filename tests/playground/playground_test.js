@@ -4,7 +4,8 @@
 // with a temporary ledger and the stdlib policies, then drives the page as a person would:
 // pick an example, decide, edit the request, decide with Ctrl+Enter, share the link, break
 // the policy and read the inline diagnostic, read the bytecode, open the ledger and fetch an
-// inclusion proof. What the page shows is compared with what the daemon's API answers for the
+// inclusion proof, list and Verify the scratch ledger (and see tampered answers refused),
+// run a what-if, record a review, reload and keep the receipt. What the page shows is compared with what the daemon's API answers for the
 // same input (the oracle), so the test does not hard-code the stdlib packs' content.
 // A screenshot of each step goes to the artifacts folder.
 //
@@ -146,6 +147,39 @@ async function apiEvaluate(base, body) {
   });
   if (!r.ok) throw new Error(`evaluate answered ${r.status}: ${await r.text()}`);
   return r.json();
+}
+
+// Every entry of the scratch ledger up to its latest checkpoint, following the pages.
+async function apiEntries(base) {
+  const first = await (await fetch(base + '/v1/playground/ledger/entries')).json();
+  const all = { ...first, entries: [...first.entries] };
+  for (let next = first.next; next !== null && next !== undefined;) {
+    const page = await (await fetch(`${base}/v1/playground/ledger/entries?size=${first.size}&from=${next}`)).json();
+    all.entries.push(...page.entries);
+    next = page.next;
+  }
+  all.parsed = all.entries.map((e) => JSON.parse(e.raw));
+  return all;
+}
+
+async function apiWhatIf(base, policy) {
+  const r = await fetch(base + '/v1/playground/whatif', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ policy }),
+  });
+  if (!r.ok) throw new Error(`whatif answered ${r.status}: ${await r.text()}`);
+  return r.json();
+}
+
+// Clicks Verify and returns what the page says once it has checked.
+async function verifyShown(page) {
+  const before = Number(await page.evaluate(() => document.body.dataset.verified || '0'));
+  await page.click('#verify');
+  await page.waitForFunction((n) => Number(document.body.dataset.verified || '0') > n, before,
+    { timeout: STEP_TIMEOUT_MS });
+  return page.evaluate(() => ({
+    text: document.querySelector('#verify-result')?.textContent || '',
+    ok: document.querySelector('#verify-result')?.dataset.ok || '',
+  }));
 }
 
 // ---- page helpers --------------------------------------------------------------------------
@@ -505,6 +539,116 @@ async function run(args) {
       proof.startsWith('c2sp.org/tlog-proof@v1') && proof === apiProof,
       `shown: ${proof.slice(0, 200) || await page.textContent('#proof')}`);
     await shot('ledger-proof');
+
+    // 9b. The ledger list: every decision of the scratch ledger, newest first, readable.
+    const ledger = await apiEntries(base);
+    const decisionIds = ledger.parsed.filter((e) => e.kind === 'decision').map((e) => e.payload.decision_id).reverse();
+    await page.waitForSelector('#ledger-list tr[data-kind="decision"]');
+    const listed = await page.$$eval('#ledger-list tr[data-kind="decision"]', (rows) => rows.map((r) => r.dataset.decisionId));
+    const receiptId = (await page.textContent('#receipt')).match(/[0-9a-f]{8}-[0-9a-f-]{27}/)?.[0] || '';
+    check('the Ledger tab lists the scratch ledger\'s decisions, newest first',
+      decisionIds.length > 1 && sameList(listed, decisionIds) && listed[0] === receiptId,
+      `listed ${JSON.stringify(listed.slice(0, 5))}…, ledger ${JSON.stringify(decisionIds.slice(0, 5))}…, receipt ${receiptId}`);
+    const firstRow = await page.evaluate(() => document.querySelector('#ledger-list tr[data-kind="decision"]')?.textContent || '');
+    const newest = ledger.parsed.filter((e) => e.kind === 'decision').pop();
+    check('a listed decision shows its subject, action, resource and answer',
+      firstRow.includes(newest.payload.request.subject.id) && firstRow.includes(newest.payload.request.action.name) &&
+      firstRow.includes(newest.payload.request.resource.id) && firstRow.toLowerCase().includes(newest.payload.decision),
+      firstRow.slice(0, 300));
+    await page.locator('#ledger-list').scrollIntoViewIfNeeded();
+    await shot('ledger-list');
+
+    // 9c. Verify, in the page: the chain, the root, the signature, every proof.
+    const verified = await verifyShown(page);
+    const n = ledger.entries.length;
+    check('Verify says the scratch ledger is valid, in plain words',
+      verified.ok === 'true' && verified.text.startsWith(`Valid: ${n} entries, chain intact, checkpoint signed by arbiter-playground, ${n} proofs checked`),
+      verified.text);
+    await shot('ledger-verified');
+
+    // 9d. Tampered answers: one byte of one entry, then the checkpoint's signature. Verify
+    //     must say what failed, never "valid".
+    const tampered = Math.floor(n / 2);
+    await page.route('**/v1/playground/ledger/entries*', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      for (const e of body.entries) {
+        if (e.seq !== tampered) continue;
+        const at = e.raw.lastIndexOf('"time":"') + 8;  // a digit of the entry's year
+        e.raw = e.raw.slice(0, at) + (e.raw[at] === '1' ? '2' : '1') + e.raw.slice(at + 1);
+      }
+      await route.fulfill({ response, json: body });
+    });
+    const afterEntryTamper = await verifyShown(page);
+    check('an altered byte in one entry: Verify names the entry and does not say valid',
+      afterEntryTamper.ok === 'false' && !/^valid/i.test(afterEntryTamper.text) &&
+      afterEntryTamper.text.startsWith(`Not valid: entry ${tampered}: its hash does not match the checkpoint`),
+      afterEntryTamper.text.slice(0, 400));
+    await shot('ledger-tampered-entry');
+    await page.unroute('**/v1/playground/ledger/entries*');
+    await page.route('**/v1/playground/ledger/entries*', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      const at = body.checkpoint.length - 10;  // inside the signature's base64
+      body.checkpoint = body.checkpoint.slice(0, at) + (body.checkpoint[at] === 'A' ? 'B' : 'A') + body.checkpoint.slice(at + 1);
+      await route.fulfill({ response, json: body });
+    });
+    const afterSignatureTamper = await verifyShown(page);
+    check('an altered checkpoint signature: Verify says the signature does not verify',
+      afterSignatureTamper.ok === 'false' &&
+      afterSignatureTamper.text.startsWith('Not valid: the checkpoint\'s signature by arbiter-playground does not verify'),
+      afterSignatureTamper.text.slice(0, 400));
+    await page.unroute('**/v1/playground/ledger/entries*');
+    check('and untouched answers verify again', (await verifyShown(page)).ok === 'true');
+
+    // 9e. What-if: the edited policy against the decisions made so far, as the daemon counts it.
+    const whatIfPolicy = 'package playground_whatif;\n\npermit nobody { when false }\n';
+    await setEditor(page, 'policy', whatIfPolicy);
+    await page.click('#whatif-run');
+    await page.waitForSelector('#whatif-result[data-changed]');
+    const whatIfShown = await page.evaluate(() => {
+      const r = document.querySelector('#whatif-result');
+      return { changed: Number(r.dataset.changed), decisions: Number(r.dataset.decisions), text: r.textContent };
+    });
+    const whatIfApi = await apiWhatIf(base, whatIfPolicy);
+    check('the what-if panel shows the changed count the daemon\'s what-if gives',
+      whatIfApi.ok && whatIfApi.impact.differ > 0 && whatIfShown.changed === whatIfApi.impact.differ &&
+      whatIfShown.decisions === whatIfApi.impact.decisions &&
+      whatIfShown.text.includes(`${whatIfApi.impact.differ} of ${whatIfApi.impact.decisions}`),
+      `shown ${JSON.stringify(whatIfShown).slice(0, 300)}, daemon ${JSON.stringify(whatIfApi.impact).slice(0, 300)}`);
+    await shot('ledger-whatif');
+    await setEditor(page, 'policy', shownPolicy);
+
+    // 9f. A review on a decision: recorded as review evidence and listed with the decision.
+    //     The reviewer disagrees with the newest decision.
+    const reviewed = await page.getAttribute('#ledger-list tr[data-kind="decision"]', 'data-decision-id');
+    const expectedAnswer = newest.payload.decision === 'allow' ? 'deny' : 'allow';
+    await page.click('#ledger-list tr[data-kind="decision"] .review-button');
+    await page.check(`#review-expected-${expectedAnswer}`);
+    const reviewReason = 'the reviewer knows better: café owners may always do this';
+    await page.fill('#review-reason', reviewReason);
+    await page.click('#review-submit');
+    await page.waitForSelector('#ledger-list tr[data-kind="evidence"]');
+    const evidenceRow = await page.textContent('#ledger-list tr[data-kind="evidence"]');
+    const linked = await page.textContent(`#ledger-list tr[data-decision-id="${reviewed}"]`);
+    const recorded = (await apiEntries(base)).parsed.filter((e) => e.kind === 'evidence' && e.payload.type === 'review');
+    check('a review is recorded as review evidence against the decision',
+      recorded.length === 1 && sameList(recorded[0].payload.decision_ids, [reviewed]) &&
+      recorded[0].payload.body.expected === expectedAnswer && recorded[0].payload.body.reason === reviewReason,
+      JSON.stringify(recorded));
+    check('and listed, with the decision it is about',
+      evidenceRow.includes(reviewReason) && linked.includes(`should have been ${expectedAnswer}`),
+      `evidence row: ${evidenceRow.slice(0, 200)}; decision row: ${linked.slice(0, 200)}`);
+    check('the list verifies with the review in it', (await verifyShown(page)).ok === 'true');
+    await shot('ledger-reviewed');
+
+    // 9g. The receipt card survives a reload.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    if (await page.getAttribute('#tab-ledger', 'aria-selected') !== 'true') await page.click('#tab-ledger');
+    const seqAfterReload = await page.textContent('#receipt dd').catch(() => '');
+    check('the receipt card survives a reload', seqAfterReload.trim() === seqText.trim() &&
+      (await page.textContent('#receipt')).includes(receiptId), `${seqAfterReload} vs ${seqText}`);
 
     // 10. Laptop and desktop screens: nothing overlaps, nothing leaves the window. Checked with
     //     a compile error on screen, the busiest state.
