@@ -194,8 +194,9 @@ class LedgerHistory : public History {
 // takes away: a selection, not a whole production ledger).
 class BundleHistory : public History {
  public:
-  BundleHistory(std::string path, std::vector<std::pair<uint64_t, std::string>> entries)
-      : path_(std::move(path)), entries_(std::move(entries)) {}
+  BundleHistory(std::string path, std::vector<std::pair<uint64_t, std::string>> entries,
+                uint64_t dependencies)
+      : path_(std::move(path)), entries_(std::move(entries)), dependencies_(dependencies) {}
 
   Result<SeqRange> Select(const EntryFilter& filter) const override {
     uint64_t first = 0, end = 0;
@@ -258,13 +259,19 @@ class BundleHistory : public History {
 
   std::string Describe() const override {
     if (entries_.empty()) return fmt::format("bundle {} (no entries)", path_);
-    return fmt::format("bundle {} (seq {}..{}, {} entries)", path_, entries_.front().first,
-                       entries_.back().first, entries_.size());
+    std::string described = fmt::format("bundle {} (seq {}..{}, {} entries", path_,
+                                        entries_.front().first, entries_.back().first,
+                                        entries_.size());
+    if (dependencies_ > 0) {
+      described += fmt::format(", {} of them dependencies", dependencies_);
+    }
+    return described + ")";
   }
 
  private:
   std::string path_;
   std::vector<std::pair<uint64_t, std::string>> entries_;  // (seq, exact bytes), seq ascending
+  uint64_t dependencies_ = 0;  // how many of them came as dependency lines
 };
 
 }  // namespace
@@ -286,7 +293,10 @@ Result<std::unique_ptr<History>> History::FromBundle(const std::string& path,
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(fmt::format("cannot read bundle '{}'", path));
+  // The range's entries, the key chain's rotations and (version 4) the dependency entries,
+  // all proven in the checkpoint's tree by the verification above, merged in seq order.
   std::map<uint64_t, std::string> entries;
+  uint64_t dependencies = 0;
   std::string line;
   bool header = true;
   auto take = [&entries](const nlohmann::json& item) {
@@ -305,11 +315,13 @@ Result<std::unique_ptr<History>> History::FromBundle(const std::string& path,
       }
       continue;
     }
+    if (item.is_object() && item.contains("dependency")) ++dependencies;
     take(item);
   }
   std::vector<std::pair<uint64_t, std::string>> sorted(std::make_move_iterator(entries.begin()),
                                                        std::make_move_iterator(entries.end()));
-  return std::unique_ptr<History>(std::make_unique<BundleHistory>(path, std::move(sorted)));
+  return std::unique_ptr<History>(
+      std::make_unique<BundleHistory>(path, std::move(sorted), dependencies));
 }
 
 }  // namespace arbiter::audit
