@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include "ledger/entry.h"
+
 namespace arbiter::audit {
 
 namespace {
@@ -15,13 +17,27 @@ bool KindAdmitted(const std::vector<std::string>& kinds, std::string_view kind) 
   return kinds.empty() || std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
+constexpr std::string_view kKindPrefix = "{\"kind\":\"";
+constexpr std::string_view kPayloadAfterKind = "\",\"payload\":";
+constexpr std::string_view kPrevAfterPayload = ",\"prev\":\"";
+
 // The kind of an entry from its first bytes ({"kind":"<kind>",...}), without parsing it.
 std::string_view KindOf(std::string_view raw) {
-  constexpr std::string_view kPrefix = "{\"kind\":\"";
+  constexpr std::string_view kPrefix = kKindPrefix;
   if (!raw.starts_with(kPrefix)) return {};
   size_t end = raw.find('"', kPrefix.size());
   if (end == std::string_view::npos) return {};
   return raw.substr(kPrefix.size(), end - kPrefix.size());
+}
+
+Status VisitRaw(uint64_t seq, std::string_view raw,
+                const std::function<Status(const RawAuditEntry&)>& visit) {
+  auto view = ledger::ParseEntry(raw);
+  if (!view.ok()) {
+    return Status::Corruption(
+        fmt::format("entry {} is not a well-formed entry: {}", seq, view.status().message()));
+  }
+  return visit(RawAuditEntry{seq, view->kind, view->time, view->payload});
 }
 
 Result<AuditEntry> ParseAuditEntry(uint64_t seq, std::string raw) {
@@ -127,6 +143,27 @@ class LedgerHistory : public History {
     return Status::Ok();
   }
 
+  Status ScanRaw(SeqRange range, const std::vector<std::string>& kinds,
+                 const std::function<Status(const RawAuditEntry&)>& visit) const override {
+    if (range.empty() || ledger_.Size() == 0) return Status::Ok();
+    const uint64_t last = std::min(range.last, ledger_.Size() - 1);
+    for (uint64_t seq = range.first; seq <= last; ++seq) {
+      ARBITER_ASSIGN_OR_RETURN(ledger::StoredEntry stored, ledger_.Get(seq));
+      if (!KindAdmitted(kinds, stored.kind)) continue;
+      // Get checked the envelope: the payload lies between the kind and the fixed-shape
+      // members after it, the last `,"prev":"` of the entry.
+      const std::string_view raw = stored.raw;
+      const size_t begin = kKindPrefix.size() + stored.kind.size() + kPayloadAfterKind.size();
+      const size_t end = raw.rfind(kPrevAfterPayload);
+      if (end == std::string_view::npos || end < begin) {
+        return Status::Corruption(fmt::format("entry {} is not a well-formed entry", seq));
+      }
+      ARBITER_RETURN_IF_ERROR(
+          visit(RawAuditEntry{seq, stored.kind, stored.time, raw.substr(begin, end - begin)}));
+    }
+    return Status::Ok();
+  }
+
   Result<std::optional<AuditEntry>> Get(uint64_t seq) const override {
     if (seq >= ledger_.Size()) return std::optional<AuditEntry>();
     ARBITER_ASSIGN_OR_RETURN(ledger::StoredEntry stored, ledger_.Get(seq));
@@ -157,8 +194,9 @@ class LedgerHistory : public History {
 // takes away: a selection, not a whole production ledger).
 class BundleHistory : public History {
  public:
-  BundleHistory(std::string path, std::vector<std::pair<uint64_t, std::string>> entries)
-      : path_(std::move(path)), entries_(std::move(entries)) {}
+  BundleHistory(std::string path, std::vector<std::pair<uint64_t, std::string>> entries,
+                uint64_t dependencies)
+      : path_(std::move(path)), entries_(std::move(entries)), dependencies_(dependencies) {}
 
   Result<SeqRange> Select(const EntryFilter& filter) const override {
     uint64_t first = 0, end = 0;
@@ -180,6 +218,18 @@ class BundleHistory : public History {
       if (!KindAdmitted(kinds, KindOf(it->second))) continue;
       ARBITER_ASSIGN_OR_RETURN(AuditEntry entry, ParseAuditEntry(it->first, it->second));
       ARBITER_RETURN_IF_ERROR(visit(entry));
+    }
+    return Status::Ok();
+  }
+
+  Status ScanRaw(SeqRange range, const std::vector<std::string>& kinds,
+                 const std::function<Status(const RawAuditEntry&)>& visit) const override {
+    if (range.empty()) return Status::Ok();
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), range.first,
+                               [](const auto& e, uint64_t seq) { return e.first < seq; });
+    for (; it != entries_.end() && it->first <= range.last; ++it) {
+      if (!KindAdmitted(kinds, KindOf(it->second))) continue;
+      ARBITER_RETURN_IF_ERROR(VisitRaw(it->first, it->second, visit));
     }
     return Status::Ok();
   }
@@ -209,13 +259,19 @@ class BundleHistory : public History {
 
   std::string Describe() const override {
     if (entries_.empty()) return fmt::format("bundle {} (no entries)", path_);
-    return fmt::format("bundle {} (seq {}..{}, {} entries)", path_, entries_.front().first,
-                       entries_.back().first, entries_.size());
+    std::string described = fmt::format("bundle {} (seq {}..{}, {} entries", path_,
+                                        entries_.front().first, entries_.back().first,
+                                        entries_.size());
+    if (dependencies_ > 0) {
+      described += fmt::format(", {} of them dependencies", dependencies_);
+    }
+    return described + ")";
   }
 
  private:
   std::string path_;
   std::vector<std::pair<uint64_t, std::string>> entries_;  // (seq, exact bytes), seq ascending
+  uint64_t dependencies_ = 0;  // how many of them came as dependency lines
 };
 
 }  // namespace
@@ -237,7 +293,10 @@ Result<std::unique_ptr<History>> History::FromBundle(const std::string& path,
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(fmt::format("cannot read bundle '{}'", path));
+  // The range's entries, the key chain's rotations and (version 4) the dependency entries,
+  // all proven in the checkpoint's tree by the verification above, merged in seq order.
   std::map<uint64_t, std::string> entries;
+  uint64_t dependencies = 0;
   std::string line;
   bool header = true;
   auto take = [&entries](const nlohmann::json& item) {
@@ -256,11 +315,13 @@ Result<std::unique_ptr<History>> History::FromBundle(const std::string& path,
       }
       continue;
     }
+    if (item.is_object() && item.contains("dependency")) ++dependencies;
     take(item);
   }
   std::vector<std::pair<uint64_t, std::string>> sorted(std::make_move_iterator(entries.begin()),
                                                        std::make_move_iterator(entries.end()));
-  return std::unique_ptr<History>(std::make_unique<BundleHistory>(path, std::move(sorted)));
+  return std::unique_ptr<History>(
+      std::make_unique<BundleHistory>(path, std::move(sorted), dependencies));
 }
 
 }  // namespace arbiter::audit

@@ -28,6 +28,14 @@ struct AuditEntry {
   nlohmann::json payload;  // parsed
 };
 
+// An entry as ScanRaw visits it: views into the entry's bytes, valid during the visit.
+struct RawAuditEntry {
+  uint64_t seq = 0;
+  std::string_view kind;
+  std::string_view time;
+  std::string_view payload;  // the payload's canonical JSON text, not parsed
+};
+
 // Which entries to visit. Bounds are what `audit export` takes: a seq (all digits) or a UTC
 // time prefix ("2026-11-26", "2026-11-26T10:00:00Z"), both inclusive; empty: unbounded.
 struct EntryFilter {
@@ -52,8 +60,12 @@ class History {
   static std::unique_ptr<History> FromLedger(const ledger::Ledger& ledger);
   // Reads an export bundle after verifying it (ledger::VerifyExportBundle, with `trusted`
   // keys, or the bundle's own key when none are given): a bundle that does not verify is
-  // refused with the verifier's reason. Only the bundle's entries are visible (stubs of
-  // omitted entries are not entries).
+  // refused with the verifier's reason. Only the bundle's entries are visible, in seq order:
+  // those of its range, its key chain's rotations, and (version 4) its dependency entries,
+  // the policy, data and evidence entries its decisions depend on wherever they lie, so
+  // replay and `audit show --decision-id` work on a filtered bundle alone. Stubs of omitted
+  // entries are not entries; dependencies are never decisions, so FindDecision finds only
+  // the decisions of the range.
   static Result<std::unique_ptr<History>> FromBundle(const std::string& path,
                                                      std::span<const ledger::VerifierKey> trusted);
 
@@ -64,11 +76,16 @@ class History {
   // Select them first), in seq order. Stops at, and returns, the first error `visit` returns.
   virtual Status Scan(SeqRange range, const std::vector<std::string>& kinds,
                       const std::function<Status(const AuditEntry&)>& visit) const = 0;
+  // The same without parsing payloads: for passes over millions of entries that read a few
+  // members of each (the report), so the caller parses only what it needs.
+  virtual Status ScanRaw(SeqRange range, const std::vector<std::string>& kinds,
+                         const std::function<Status(const RawAuditEntry&)>& visit) const = 0;
   // The entry with this seq, if held.
   virtual Result<std::optional<AuditEntry>> Get(uint64_t seq) const = 0;
   // The decision entry with this id, if held.
   virtual Result<std::optional<AuditEntry>> FindDecision(std::string_view decision_id) const = 0;
-  // All seqs held: [0, size) for a ledger, the bundle's range for a bundle.
+  // All seqs held: [0, size) for a ledger; for a bundle, from the first entry it holds to the
+  // last (its range, widened by dependencies that lie before or after it).
   virtual SeqRange All() const = 0;
   // What this is, for reports: "ledger DIR" or "bundle FILE (seq a..b)".
   virtual std::string Describe() const = 0;

@@ -164,8 +164,13 @@ Result<ObligationFollowUp> FollowObligations(const History& history, SeqRange de
 
   // Pass 1: the obligations of the selected decisions.
   std::unordered_map<std::string, std::vector<size_t>> by_decision;
-  ARBITER_RETURN_IF_ERROR(history.Scan(decisions, {"decision"}, [&](const AuditEntry& e) {
-    if (e.raw.find(kRequireEvidence) == std::string::npos) return Status::Ok();
+  // Only decisions whose text names the obligation are parsed (most have none).
+  ARBITER_RETURN_IF_ERROR(history.ScanRaw(decisions, {"decision"}, [&](const RawAuditEntry& raw) {
+    if (raw.payload.find(kRequireEvidence) == std::string_view::npos) return Status::Ok();
+    AuditEntry e;
+    e.seq = raw.seq;
+    e.time = std::string(raw.time);
+    e.payload = nlohmann::json::parse(raw.payload, nullptr, false);
     auto obligations = e.payload.find("obligations");
     if (obligations == e.payload.end() || !obligations->is_array()) return Status::Ok();
     for (const nlohmann::json& o : *obligations) {
@@ -197,7 +202,11 @@ Result<ObligationFollowUp> FollowObligations(const History& history, SeqRange de
   // it lies after the first selected decision.
   if (!out.obligations.empty()) {
     SeqRange rest{out.obligations.front().decision_seq, history.All().last};
-    ARBITER_RETURN_IF_ERROR(history.Scan(rest, {"evidence"}, [&](const AuditEntry& e) {
+    ARBITER_RETURN_IF_ERROR(history.ScanRaw(rest, {"evidence"}, [&](const RawAuditEntry& raw) {
+      AuditEntry e;
+      e.seq = raw.seq;
+      e.time = std::string(raw.time);
+      e.payload = nlohmann::json::parse(raw.payload, nullptr, false);
       for (const std::string& id : StringArray(e.payload, "decision_ids")) {
         auto it = by_decision.find(id);
         if (it == by_decision.end()) continue;

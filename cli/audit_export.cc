@@ -1,4 +1,5 @@
-// `arbiter audit export`: stream entries as JSON Lines or CSV, or a self-verifying bundle.
+// `arbiter audit export`: stream entries as JSON Lines or CSV, or a self-verifying bundle;
+// filtered by range, kind, or decision (ledger::DecisionFilter).
 #include <fstream>
 #include <iostream>
 
@@ -15,7 +16,9 @@ struct ExportFlags {
   std::string kind;
   std::string format = "jsonl";
   bool bundle = false;
+  bool with_dependencies = false;
   std::string out = "-";
+  ledger::DecisionFilter decisions;
 };
 
 std::function<int()> SetupExport(CLI::App& parent) {
@@ -26,12 +29,37 @@ std::function<int()> SetupExport(CLI::App& parent) {
   cmd->add_option("--to", flags->to, "Last entry (inclusive): a seq or a UTC time (prefix)");
   cmd->add_option("--kind", flags->kind,
                   "Only entries of this kind (decision, evidence, policy, key, start, erasure)");
+  cmd->add_option("--control", flags->decisions.controls,
+                  "Only decisions under this control (an @control value; repeatable: any of them)");
+  cmd->add_option("--rule", flags->decisions.rules,
+                  "Only decisions this rule determined (its qualified id, as in reasons; "
+                  "repeatable)");
+  cmd->add_option("--decision-id", flags->decisions.decision_ids,
+                  "Only the decision with this id (repeatable)");
+  cmd->add_option("--subject", flags->decisions.subject,
+                  "Only decisions about this subject: Type::\"id\", Type::id or id (any type)");
+  cmd->add_option("--action", flags->decisions.action, "Only decisions on this action name");
+  cmd->add_option("--resource", flags->decisions.resource,
+                  "Only decisions on this resource: Type::\"id\", Type::id or id");
+  cmd->add_option("--decision", flags->decisions.decision, "Only allow or only deny decisions");
   cmd->add_option("--format", flags->format, "jsonl or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}))
       ->capture_default_str();
   cmd->add_flag("--bundle", flags->bundle,
                 "Write a self-verifying bundle (entries, proofs, signed checkpoint, public key) "
-                "for `audit verify --export`");
+                "for `audit verify --export`, `audit replay --export`: it also carries the "
+                "policy, data and evidence entries the selected decisions depend on");
+  cmd->add_flag("--with-dependencies", flags->with_dependencies,
+                "jsonl/csv: after the selection, also the policy, data and evidence entries "
+                "the selected decisions depend on (seq order)");
+  cmd->footer(
+      "A decision filter (--control, --rule, --decision-id, --subject, --action, --resource,\n"
+      "--decision) selects the decisions matching all of its flags; other entries of the range\n"
+      "are left out (in a bundle, as stubs proven in the tree). Examples:\n"
+      "  arbiter audit export --ledger var/ledger --control 'SOC 2 CC6.1' --bundle \\\n"
+      "      --out b.bundle\n"
+      "  arbiter audit verify --export b.bundle --key ledger.pub\n"
+      "  arbiter audit replay --export b.bundle --key ledger.pub");
   cmd->add_option("--out", flags->out, "Output file, - for stdout")->capture_default_str();
   return [flags] {
     auto ledger = OpenLedgerForAudit(flags->ledger);
@@ -43,6 +71,14 @@ std::function<int()> SetupExport(CLI::App& parent) {
     options.from = flags->from;
     options.to = flags->to;
     options.kind = flags->kind;
+    options.decisions = flags->decisions;
+    options.with_dependencies = flags->with_dependencies;
+    if (flags->with_dependencies && flags->bundle) {
+      fmt::print(stderr,
+                 "error: --with-dependencies is for jsonl and csv: a bundle always carries "
+                 "its dependencies\n");
+      return kExitFailure;
+    }
     std::ofstream file;
     std::ostream* out = &std::cout;
     if (flags->out != "-") {

@@ -13,6 +13,8 @@ namespace {
 
 struct ShowFlags {
   std::string ledger;
+  std::string bundle_file;
+  std::vector<std::string> keys;
   std::optional<uint64_t> seq;
   std::string decision_id;
   bool raw = false;
@@ -26,8 +28,13 @@ std::function<int()> SetupShow(CLI::App& parent) {
   cmd->footer(
       "Examples:\n"
       "  arbiter audit show --ledger var/ledger --seq 12\n"
-      "  arbiter audit show --ledger var/ledger --decision-id 0193a4c2-...");
-  cmd->add_option("--ledger", flags->ledger, "Ledger directory")->required();
+      "  arbiter audit show --ledger var/ledger --decision-id 0193a4c2-...\n"
+      "  arbiter audit show --export b.bundle --key ledger.pub --decision-id 0193a4c2-...");
+  cmd->add_option("--ledger", flags->ledger, "Ledger directory");
+  cmd->add_option("--export", flags->bundle_file,
+                  "An export bundle instead of a ledger (with --decision-id): verified first");
+  cmd->add_option("--key", flags->keys,
+                  "With --export: trusted public key file(s) (default: the bundle's own key)");
   auto* seq = cmd->add_option("--seq", flags->seq, "Sequence number");
   cmd->add_option("--decision-id", flags->decision_id,
                   "A decision: its entry, the controls it falls under, the evidence that names "
@@ -44,10 +51,10 @@ std::function<int()> SetupShow(CLI::App& parent) {
       fmt::print(stderr, "error: give --seq N or --decision-id ID\n");
       return kExitFailure;
     }
-    auto ledger = OpenLedgerForAudit(flags->ledger);
-    if (!ledger) return kExitFailure;
     if (!flags->decision_id.empty()) {
-      auto history = audit::History::FromLedger(*ledger);
+      std::unique_ptr<ledger::Ledger> opened;
+      auto history = OpenHistoryForAudit(flags->ledger, flags->bundle_file, flags->keys, &opened);
+      if (!history) return kExitFailure;
       auto described = audit::DescribeDecision(*history, flags->decision_id);
       if (!described.ok()) {
         fmt::print(stderr, "error: {}\n", described.status().message());
@@ -56,6 +63,12 @@ std::function<int()> SetupShow(CLI::App& parent) {
       fmt::print("{}\n", described->dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
       return kExitOk;
     }
+    if (flags->ledger.empty()) {
+      fmt::print(stderr, "error: --seq reads a ledger: give --ledger DIR\n");
+      return kExitFailure;
+    }
+    auto ledger = OpenLedgerForAudit(flags->ledger);
+    if (!ledger) return kExitFailure;
     auto entry = ledger->Get(*flags->seq);
     if (!entry.ok()) {
       fmt::print(stderr, "error: {}\n", entry.status().message());

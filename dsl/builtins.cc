@@ -77,6 +77,18 @@ const MethodInfo* FindMethod(std::string_view name) {
   return nullptr;
 }
 
+std::vector<std::string_view> MethodNames() {
+  std::vector<std::string_view> names;
+  for (const auto& m : kMethods) names.push_back(m.name);
+  return names;
+}
+
+std::vector<std::string_view> FunctionNames() {
+  std::vector<std::string_view> names;
+  for (const auto& f : kFunctions) names.push_back(f.name);
+  return names;
+}
+
 const MethodInfo& MethodInfoOf(MethodId id) { return kMethods[static_cast<size_t>(id)]; }
 const FunctionInfo& FunctionInfoOf(FunctionId id) { return kFunctions[static_cast<size_t>(id)]; }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace arbiter::dsl {
 
@@ -106,6 +107,9 @@ struct MethodInfo {
 // nullptr when unknown.
 const FunctionInfo* FindFunction(std::string_view name);
 const MethodInfo* FindMethod(std::string_view name);
+// Every method's (function's) name, for suggestions.
+std::vector<std::string_view> MethodNames();
+std::vector<std::string_view> FunctionNames();
 // The entry of a method or function number.
 const MethodInfo& MethodInfoOf(MethodId id);
 const FunctionInfo& FunctionInfoOf(FunctionId id);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "dsl/builtins.h"
+#include "dsl/suggest.h"
 #include "dsl/source_text.h"
 
 namespace arbiter::dsl {
@@ -349,9 +350,11 @@ class Checker {
           return it->second.first;
         }
         if (receiver->closed) {
+          std::vector<std::string_view> known;
+          for (const auto& field : receiver->fields) known.push_back(field.first);
           Error("E0403", e.span,
                 (receiver->owner.empty() ? std::string("the record") : receiver->owner) +
-                    " has no attribute `" + name + "`");
+                    " has no attribute `" + name + "`" + DidYouMean(name, known, PathPrefix(e)));
         }
         return Unknown();
       }
@@ -375,11 +378,18 @@ class Checker {
         if (!found && known_types > 0) {
           std::string types;
           for (const auto& t : receiver->entities) types += (types.empty() ? "`" : ", `") + t + "`";
+          std::vector<std::string_view> known;
+          for (const std::string& type : receiver->entities) {
+            auto decl = schema_->entities.find(type);
+            if (decl == schema_->entities.end()) continue;
+            for (const auto& attr : decl->second.attributes) known.push_back(attr.first);
+          }
           Error("E0403", e.span,
                 std::string(receiver->entities.size() == 1 ? "entity type " : "entity types ") +
                     types + (receiver->entities.size() == 1 ? " has" : " have") +
                     " no attribute `" + name + "`" +
-                    (for_has ? " (so this `has` is always false)" : ""));
+                    (for_has ? " (so this `has` is always false)" : "") +
+                    DidYouMean(name, known, PathPrefix(e)));
           return Unknown();
         }
         if (found && optional && !for_has) RequireGuard(e);
@@ -436,6 +446,22 @@ class Checker {
           "(help: write `" + base + " has " + e.name + " && ...` before reading it)");
   }
 
+  // "subject." for `subject.ownr`: what a suggested attribute is written after.
+  static std::string PathPrefix(const Expr& e) {
+    std::string base = PathOf(*e.args[0]);
+    return base.empty() ? base : base + ".";
+  }
+  std::vector<std::string_view> EntityTypeNames() const {
+    std::vector<std::string_view> names;
+    if (schema_) for (const auto& [name, decl] : schema_->entities) names.push_back(name);
+    return names;
+  }
+  std::vector<std::string_view> ActionNames() const {
+    std::vector<std::string_view> names;
+    if (schema_) for (const auto& [name, decl] : schema_->actions) names.push_back(name);
+    return names;
+  }
+
   void ExpectBool(const Expr& e, const TyPtr& t, std::string_view what, std::string_view code) {
     if (Known(t) && t->base != BaseType::kBool) {
       Error(code, e.span, std::string(what) + " must be a Bool, not " + Describe(t));
@@ -446,10 +472,14 @@ class Checker {
     if (!schema_) return;
     if (e.type_name == "Action") {
       if (!schema_->actions.empty() && !schema_->actions.count(e.text)) {
-        Error("E0405", e.span, "unknown action `" + e.text + "` (not declared in the schema)");
+        std::string closest = Closest(e.text, ActionNames());
+        Error("E0405", e.span,
+              "unknown action `" + e.text + "` (not declared in the schema)" +
+                  (closest.empty() ? "" : "; did you mean `Action::\"" + closest + "\"`?"));
       }
     } else if (!schema_->entities.count(e.type_name)) {
-      Error("E0402", e.span, "unknown entity type `" + e.type_name + "`");
+      Error("E0402", e.span,
+            "unknown entity type `" + e.type_name + "`" + DidYouMean(e.type_name, EntityTypeNames()));
     }
   }
 
@@ -532,7 +562,9 @@ class Checker {
           Error("E0302", e.span, "`is` needs an entity, not " + Describe(t));
         }
         if (schema_ && e.type_name != "Action" && !schema_->entities.count(e.type_name)) {
-          Error("E0402", e.span, "unknown entity type `" + e.type_name + "`");
+          Error("E0402", e.span,
+                "unknown entity type `" + e.type_name + "`" +
+                    DidYouMean(e.type_name, EntityTypeNames()));
         }
         if (e.args.size() > 1) CheckInOperand(e, Infer(*e.args[1]));
         return Make(BaseType::kBool);

@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "dsl/builtins.h"
+#include "dsl/suggest.h"
 
 namespace arbiter::dsl {
 
@@ -154,7 +155,8 @@ class Lowerer {
             } else {
               Error("E0116", a.begin, a.end,
                     "unknown package annotation `@" + std::string(a.text) +
-                        "` (a package takes only `@fail_closed`)");
+                        "` (a package takes only `@fail_closed`)" +
+                        DidYouMean(a.text, {"fail_closed"}, "@"));
             }
           }
           break;
@@ -477,9 +479,12 @@ class Lowerer {
           e->slot = *slot;
         } else {
           e->slot = kUnresolvedSlot;
+          std::vector<std::string_view> names = {"subject", "action", "resource", "context"};
+          for (const auto& bound : scope_) names.push_back(bound.first);
           Error("E0201", n.begin, n.end,
                 "unknown variable `" + e->name +
-                    "` (the request variables are subject, action, resource and context)");
+                    "` (the request variables are subject, action, resource and context)" +
+                    DidYouMean(e->name, names));
         }
         return e;
       }
@@ -534,7 +539,8 @@ class Lowerer {
           Error("E0203", n.text_begin, name_end,
                 "`" + e->name + "` is a function, not a method: write `" + e->name + "(...)`");
         } else {
-          Error("E0203", n.text_begin, name_end, "unknown method `" + e->name + "`");
+          Error("E0203", n.text_begin, name_end,
+                "unknown method `" + e->name + "`" + DidYouMean(e->name, MethodNames()));
         }
         return e;
       }
@@ -556,7 +562,8 @@ class Lowerer {
         } else {
           Error("E0202", n.text_begin, name_end,
                 "unknown function `" + e->name +
-                    "` (the functions are ip, decimal, datetime and duration)");
+                    "` (the functions are ip, decimal, datetime and duration)" +
+                    DidYouMean(e->name, FunctionNames()));
         }
         return e;
       }

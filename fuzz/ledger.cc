@@ -1,8 +1,9 @@
 // Fuzz target `ledger`: the ledger's decoders on untrusted bytes — entry envelopes
 // (ledger/entry.cc) and stored entries as JSON, checkpoint bodies and signed notes
 // (ledger/note.cc), key text, c2sp tlog proofs (ledger/tlog_proof.cc, merkle.cc) and export
-// bundles (ledger/export.cc). Every input goes to every decoder. Where a decoder accepts,
-// the target checks the round trip the format promises (re-encoding gives the same bytes; a
+// bundles (ledger/verify_bundle.cc; the corpus holds a version 4 bundle with a decision
+// filter, stubs and dependency lines). Every input goes to every decoder. Where a decoder
+// accepts, the target checks the round trip the format promises (re-encoding gives the same bytes; a
 // note this key signed opens), so a wrong answer is found as well as a crash.
 #include <arbiter/ledger.h>
 

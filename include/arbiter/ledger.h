@@ -425,11 +425,14 @@ struct ExportOptions {
   std::string to;
   std::string kind;  // empty: all kinds
   // Decisions of the range outside the filter are left out like entries outside `kind`
-  // (with a filter set, only decisions are selected, whatever `kind` says).
+  // (in a bundle, as stubs). With a filter set, only decisions are selected: `kind` must be
+  // empty or "decision" (else InvalidArgument), as must the filter's values (Validate).
   DecisionFilter decisions;
-  // Bundles only: also carry the entries the selected decisions depend on, wherever they lie
-  // (the policy and data entries they were decided with, the evidence linked to them), each
-  // with its inclusion proof, so replay and verification run on the bundle alone.
+  // The entries the selected decisions depend on, wherever they lie (the policy and data
+  // entries they were decided with, the evidence linked to them): a bundle (version 4)
+  // always carries them, each with its inclusion proof, so replay and verification run on
+  // the bundle alone. For jsonl and csv, set this to write them after the selection, in seq
+  // order (spec/ledger-format.md, "Export").
   bool with_dependencies = false;
 };
 

@@ -173,3 +173,35 @@ TEST_CASE("contains applies to sets and strings, as the VM evaluates it", "[chec
   CHECK(Codes(R"(permit a { when "abc".startsWith("a") && "abc".size() == 3 })").empty());
   CHECK(Codes(R"(permit a { when ["a"].startsWith("a") })") == Codes_{"E0304"});
 }
+
+namespace {
+std::string Messages(const std::string& policy, const char* schema = nullptr) {
+  FrontendOptions options;
+  if (schema) options.schema_text = schema;
+  FrontendResult r = LoadPolicySources({{"c.arbiter", policy}}, options);
+  std::string out;
+  for (const auto& d : r.diagnostics) out += d.message + "\n";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("diagnostics suggest the name that was probably meant", "[checker]") {
+  using Catch::Matchers::Contains;
+  CHECK_THAT(Messages("permit a { when subjet == User::\"x\" }"),
+             Contains("did you mean `subject`?"));
+  CHECK_THAT(Messages("permit a { when [1].contans(1) }"), Contains("did you mean `contains`?"));
+  CHECK_THAT(Messages("permit a { when context.t == datetme(\"2026-01-01\") }"),
+             Contains("did you mean `datetime`?"));
+  CHECK_THAT(Messages("@fail_closd package p; permit a {}"),
+             Contains("did you mean `@fail_closed`?"));
+  CHECK_THAT(Messages("permit a { when action == Action::\"view\" && resource.sise > 1 }", kSchema),
+             Contains("did you mean `resource.size`?"));
+  CHECK_THAT(Messages("permit a { when action == Action::\"view\" && resource.owner.profile.regon == \"eu\" }",
+                      kSchema),
+             Contains("did you mean `resource.owner.profile.region`?"));
+  CHECK_THAT(Messages("permit a { when subject is Usr }", kSchema), Contains("did you mean `User`?"));
+  CHECK_THAT(Messages("permit a { when action == Action::\"veiw\" }", kSchema),
+             Contains("did you mean `Action::\"view\"`?"));
+  // Nothing close: no guess.
+  CHECK(Messages("permit a { when zzzzzz }").find("did you mean") == std::string::npos);
+}

@@ -232,6 +232,42 @@ TEST_CASE("cli: audit export jsonl, csv, bundle; verify --export") {
   CHECK(f("audit export --ledger " + f.dir + " --from soon").code == 1);
 }
 
+TEST_CASE("cli: audit export decision filters; bad combinations are clear errors") {
+  Fixture f;
+  auto lines = [](const Run& r) { return std::count(r.out.begin(), r.out.end(), '\n'); };
+  auto denied = f("audit export --ledger " + f.dir + " --decision deny");  // seq 0, 3, 6, 9
+  INFO(denied.err);
+  CHECK(denied.code == 0);
+  CHECK(lines(denied) == 4);
+  CHECK(lines(f("audit export --ledger " + f.dir + " --subject User::user5")) == 1);
+  CHECK(lines(f("audit export --ledger " + f.dir +
+                " --subject 'User::\"user5\"' --action deploy")) == 1);
+  CHECK(lines(f("audit export --ledger " + f.dir + " --resource m1 --decision allow")) == 2);
+  CHECK(lines(f("audit export --ledger " + f.dir +
+                " --rule models.allow_reviewed --rule other.rule --format csv")) == 13);
+  auto bundle_path = (f.scratch.path / "denied.bundle").string();
+  REQUIRE(f("audit export --ledger " + f.dir + " --decision deny --bundle --out " + bundle_path)
+              .code == 0);
+  auto checked = f("audit verify --export " + bundle_path + " --key " + f.pub);
+  INFO(checked.err);
+  CHECK(checked.code == 0);
+  CHECK(checked.out.starts_with("ok: 4 entries"));
+  CHECK_THAT(checked.out, Catch::Contains("8 outside the decision filter are omitted"));
+
+  auto with_kind = f("audit export --ledger " + f.dir + " --kind evidence --decision deny");
+  CHECK(with_kind.code == 1);
+  CHECK_THAT(with_kind.err, Catch::Contains("cannot be combined with --kind evidence"));
+  auto bad = f("audit export --ledger " + f.dir + " --decision maybe");
+  CHECK(bad.code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("--decision 'maybe': expected allow or deny"));
+  auto bad_subject = f("audit export --ledger " + f.dir + " --subject '\"user5\"'");
+  CHECK(bad_subject.code == 1);
+  CHECK_THAT(bad_subject.err, Catch::Contains("--subject"));
+  auto both = f("audit export --ledger " + f.dir + " --bundle --with-dependencies");
+  CHECK(both.code == 1);
+  CHECK_THAT(both.err, Catch::Contains("a bundle always carries its dependencies"));
+}
+
 namespace {
 
 // The state a crash leaves: the entries durable, the checkpoints after `keep` never written.

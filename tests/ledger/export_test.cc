@@ -185,13 +185,18 @@ void FixEndLine(std::vector<std::string>& lines) {
   std::optional<uint64_t> first, last;
   for (size_t i = 1; i + 1 < lines.size(); ++i) {
     auto j = nlohmann::json::parse(lines[i]);
+    if (j.contains("dependency")) continue;
     (j.contains("omitted") ? omitted : count)++;
     uint64_t seq = j["seq"];
     if (!first) first = seq;
     last = seq;
   }
-  nlohmann::json end = {{"end", true}, {"count", count}, {"omitted", omitted},
-                        {"first", nullptr}, {"last", nullptr}};
+  // The other members (version 4: dependencies, unrecorded) are kept.
+  nlohmann::json end = nlohmann::json::parse(lines.back());
+  end["count"] = count;
+  end["omitted"] = omitted;
+  end["first"] = nullptr;
+  end["last"] = nullptr;
   if (first) end["first"] = *first;
   if (last) end["last"] = *last;
   lines.back() = end.dump();
@@ -513,17 +518,31 @@ TEST_CASE("bundle key chain: a rotation inside the range must be in the chain") 
   CHECK(report.bad_seq == std::optional<uint64_t>(5));
 }
 
-TEST_CASE("version 2 bundles (no key chain) still verify") {
+TEST_CASE("version 2 and 3 bundles (no filter, no dependencies; v2: no key chain) still verify") {
   auto ledger = Build();
   std::string bundle = BundleOf(*ledger);
   auto lines = Lines(bundle);
   nlohmann::json header = nlohmann::json::parse(lines[0]);
-  CHECK(header["version"] == 3);
-  header["version"] = 2;
-  header.erase("key_chain");
-  std::string v2 = header.dump() + "\n";
-  for (size_t i = 1; i < lines.size(); ++i) v2 += lines[i] + "\n";
-  auto report = VerifyText(v2, Trusted());
-  INFO(report.Summary());
-  CHECK(report.ok);
+  CHECK(header["version"] == 4);
+  CHECK(header["filter"] == nlohmann::json::object());
+  header.erase("filter");
+  auto end = nlohmann::json::parse(lines.back());
+  end.erase("dependencies");
+  end.erase("unrecorded");
+  lines.back() = end.dump();
+  for (int version : {3, 2}) {
+    header["version"] = version;
+    if (version == 2) header.erase("key_chain");
+    std::string old = header.dump() + "\n";
+    for (size_t i = 1; i < lines.size(); ++i) old += lines[i] + "\n";
+    auto report = VerifyText(old, Trusted());
+    INFO(version << ": " << report.Summary());
+    CHECK(report.ok);
+    // An older bundle cannot state a filter.
+    header["filter"] = {{"controls", {"X"}}};
+    std::string filtered = header.dump() + "\n";
+    for (size_t i = 1; i < lines.size(); ++i) filtered += lines[i] + "\n";
+    CHECK_FALSE(VerifyText(filtered, Trusted()).ok);
+    header.erase("filter");
+  }
 }
