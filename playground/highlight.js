@@ -7,6 +7,7 @@
     'package', 'permit', 'forbid', 'when', 'unless', 'reason', 'obligation', 'advice',
     'test', 'data', 'request', 'expect', 'reasons', 'if', 'then', 'else', 'let', 'in', 'any',
     'all', 'has', 'like', 'is', 'allow', 'deny', 'schema', 'entity', 'action', 'type',
+    'obligations', 'errors', 'error', 'fail_closed',
   ]);
   const LITERALS = new Set(['true', 'false', 'null']);
   const VARIABLES = new Set(['subject', 'action', 'resource', 'context']);
