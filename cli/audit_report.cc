@@ -82,7 +82,7 @@ std::function<int()> SetupReport(CLI::App& parent) {
       "Examples:\n"
       "  arbiter audit report --ledger var/ledger --key ledger.pub --out report.html\n"
       "  arbiter audit report --ledger var/ledger --key ledger.pub --from 2026-11-01 \\\n"
-      "      --control EU-AI-Act-Art14 --format json --out report.json\n"
+      "      --control \"EU AI Act Art. 14\" --format json --out report.json\n"
       "  arbiter audit report --export audit.bundle --key ledger.pub --out report.html\n"
       "Exit: 0 when the report was written (a failed verification is stated in it and\n"
       "warned about), 1 on an error.");
@@ -111,8 +111,9 @@ std::function<int()> SetupReport(CLI::App& parent) {
   cmd->add_option("--max-listed", flags->max_listed,
                   "Decisions listed per control (all are counted)")
       ->capture_default_str();
-  cmd->add_option("--now", flags->now,
-                  "Judge obligation deadlines at this UTC time (RFC 3339; default: now)");
+  // --as-of, as `audit obligations` names it; --now kept as an alias.
+  cmd->add_option("--as-of,--now", flags->now,
+                  "Judge obligation deadlines at this UTC time (2026-12-31T00:00:00Z; default: now)");
   return [flags] { return RunReport(*flags); };
 }
 
