@@ -46,9 +46,7 @@ std::function<int()> SetupCases(CLI::App& parent) {
       "Example:\n"
       "  arbiter audit cases --ledger var/ledger --control \"EU AI Act Art. 14\" --out reviews/\n"
       "  cp reviews/* my-pack/ && arbiter test my-pack");
-  cmd->add_option("--ledger", flags->ledger, "Ledger directory (read only)");
-  cmd->add_option("--export", flags->bundle_file, "An export bundle instead (verified first)");
-  cmd->add_option("--key", flags->keys, "With --export: key(s) it must verify with");
+  AddHistoryOptions(cmd, &flags->ledger, &flags->bundle_file, &flags->keys);
   cmd->add_option("--control", flags->control, "Only decisions under this control");
   cmd->add_option("--out", flags->out, "Folder for the test and data files")->required();
   return [flags] { return RunCases(*flags); };

@@ -2,6 +2,7 @@
 // loading verifier keys, each printing a clear error on failure.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <arbiter/ledger.h>
@@ -60,6 +61,36 @@ inline std::unique_ptr<audit::History> OpenHistoryForAudit(
     return nullptr;
   }
   return std::move(opened).value();
+}
+
+// --ledger / --export / --key: the history an audit command reads, named and explained the
+// same way by every command that reads one (`key_help` where a command uses keys otherwise).
+inline void AddHistoryOptions(
+    CLI::App* cmd, std::string* ledger_dir, std::string* bundle_file, std::vector<std::string>* keys,
+    const std::string& key_help =
+        "With --export: public key(s) the bundle must verify with (default: its own)") {
+  cmd->add_option("--ledger", *ledger_dir, "Ledger directory (read only)");
+  cmd->add_option("--export", *bundle_file,
+                  "An export bundle (audit export --bundle) instead of a ledger; it is verified "
+                  "first");
+  cmd->add_option("--key", *keys, key_help);
+}
+
+// The decision filter flags (spec/ledger-format.md, "Decision filters"), the same in every
+// command that selects decisions.
+inline void AddDecisionFilterOptions(CLI::App* cmd, ledger::DecisionFilter* filter) {
+  cmd->add_option("--control", filter->controls,
+                  "Only decisions under this control (an @control value; repeatable: any of them)");
+  cmd->add_option("--rule", filter->rules,
+                  "Only decisions this rule determined (its qualified id, as in reasons; "
+                  "repeatable)");
+  cmd->add_option("--decision-id", filter->decision_ids, "Only the decision with this id (repeatable)");
+  cmd->add_option("--subject", filter->subject,
+                  "Only decisions about this subject: Type::\"id\", Type::id or id (any type)");
+  cmd->add_option("--action", filter->action, "Only decisions on this action name");
+  cmd->add_option("--resource", filter->resource,
+                  "Only decisions on this resource: Type::\"id\", Type::id or id");
+  cmd->add_option("--decision", filter->decision, "Only allow or only deny decisions");
 }
 
 }  // namespace arbiter::cli

@@ -29,19 +29,7 @@ std::function<int()> SetupExport(CLI::App& parent) {
   cmd->add_option("--to", flags->to, "Last entry (inclusive): a seq or a UTC time (prefix)");
   cmd->add_option("--kind", flags->kind,
                   "Only entries of this kind (decision, evidence, policy, key, start, erasure)");
-  cmd->add_option("--control", flags->decisions.controls,
-                  "Only decisions under this control (an @control value; repeatable: any of them)");
-  cmd->add_option("--rule", flags->decisions.rules,
-                  "Only decisions this rule determined (its qualified id, as in reasons; "
-                  "repeatable)");
-  cmd->add_option("--decision-id", flags->decisions.decision_ids,
-                  "Only the decision with this id (repeatable)");
-  cmd->add_option("--subject", flags->decisions.subject,
-                  "Only decisions about this subject: Type::\"id\", Type::id or id (any type)");
-  cmd->add_option("--action", flags->decisions.action, "Only decisions on this action name");
-  cmd->add_option("--resource", flags->decisions.resource,
-                  "Only decisions on this resource: Type::\"id\", Type::id or id");
-  cmd->add_option("--decision", flags->decisions.decision, "Only allow or only deny decisions");
+  AddDecisionFilterOptions(cmd, &flags->decisions);
   cmd->add_option("--format", flags->format, "jsonl or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}))
       ->capture_default_str();

@@ -58,12 +58,7 @@ std::function<int()> SetupObligations(CLI::App& parent) {
       "  arbiter audit obligations --ledger var/ledger --state overdue --format json\n"
       "  arbiter audit obligations --export audit.bundle --key ledger.pub --as-of 2026-12-31T00:00:00Z\n"
       "Exit: 0 none overdue, 1 some overdue, or an error.");
-  cmd->add_option("--ledger", flags->ledger, "Ledger directory (read only)");
-  cmd->add_option("--export", flags->bundle_file,
-                  "An export bundle (audit export --bundle) instead of a ledger; it is verified "
-                  "first");
-  cmd->add_option("--key", flags->keys,
-                  "With --export: public key(s) the bundle must verify with (default: its own)");
+  AddHistoryOptions(cmd, &flags->ledger, &flags->bundle_file, &flags->keys);
   cmd->add_option("--from", flags->from,
                   "Decisions from: a seq or a UTC time (2026-11-26T10:00:00Z)");
   cmd->add_option("--to", flags->to, "Decisions to (inclusive): a seq or a UTC time (prefix)");

@@ -95,12 +95,7 @@ std::function<int()> SetupReplay(CLI::App& parent) {
       "  arbiter audit replay --ledger var/ledger --from 2026-11-01 --policies edited/\n"
       "  arbiter audit replay --export audit.bundle --key ledger.pub --format json\n"
       "Exit: 0 all reproduced (or a what-if report), 1 a decision differs, or an error.");
-  cmd->add_option("--ledger", flags->ledger, "Ledger directory (read only)");
-  cmd->add_option("--export", flags->bundle_file,
-                  "An export bundle (audit export --bundle) instead of a ledger; it is verified "
-                  "first");
-  cmd->add_option("--key", flags->keys,
-                  "With --export: public key(s) the bundle must verify with (default: its own)");
+  AddHistoryOptions(cmd, &flags->ledger, &flags->bundle_file, &flags->keys);
   cmd->add_option("--from", flags->from, "First entry: a seq or a UTC time (2026-11-26T10:00:00Z)");
   cmd->add_option("--to", flags->to, "Last entry (inclusive): a seq or a UTC time (prefix)");
   cmd->add_option("--decision-id", flags->decision_ids, "Only this decision (repeatable)");

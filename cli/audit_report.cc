@@ -86,24 +86,12 @@ std::function<int()> SetupReport(CLI::App& parent) {
       "  arbiter audit report --export audit.bundle --key ledger.pub --out report.html\n"
       "Exit: 0 when the report was written (a failed verification is stated in it and\n"
       "warned about), 1 on an error.");
-  cmd->add_option("--ledger", flags->ledger, "Ledger directory (read only)");
-  cmd->add_option("--export", flags->bundle_file,
-                  "An export bundle (audit export --bundle) instead of a ledger; it is verified "
-                  "first");
-  cmd->add_option("--key", flags->keys,
-                  "Public key(s) that sign the checkpoints (with --ledger: without one the "
-                  "report says it is not verified; with --export: default, its own)");
+  AddHistoryOptions(cmd, &flags->ledger, &flags->bundle_file, &flags->keys,
+                    "Public key(s) that sign the checkpoints (with --ledger: without one the "
+                    "report says it is not verified; with --export: default, its own)");
   cmd->add_option("--from", flags->from, "First entry: a seq or a UTC time (2026-11-26T10:00:00Z)");
   cmd->add_option("--to", flags->to, "Last entry (inclusive): a seq or a UTC time (prefix)");
-  cmd->add_option("--control", flags->filter.controls,
-                  "Only decisions under this control (repeatable: any of them)");
-  cmd->add_option("--rule", flags->filter.rules,
-                  "Only decisions this rule decided (qualified id; repeatable)");
-  cmd->add_option("--decision-id", flags->filter.decision_ids, "Only this decision (repeatable)");
-  cmd->add_option("--subject", flags->filter.subject, "Only this subject: Type::\"id\" or id");
-  cmd->add_option("--action", flags->filter.action, "Only this action (its name)");
-  cmd->add_option("--resource", flags->filter.resource, "Only this resource: Type::\"id\" or id");
-  cmd->add_option("--decision", flags->filter.decision, "Only allow or deny decisions");
+  AddDecisionFilterOptions(cmd, &flags->filter);
   cmd->add_option("--format", flags->format, "html, json or csv")
       ->check(CLI::IsMember({"html", "json", "csv"}))
       ->capture_default_str();

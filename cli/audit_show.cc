@@ -30,11 +30,7 @@ std::function<int()> SetupShow(CLI::App& parent) {
       "  arbiter audit show --ledger var/ledger --seq 12\n"
       "  arbiter audit show --ledger var/ledger --decision-id 0193a4c2-...\n"
       "  arbiter audit show --export b.bundle --key ledger.pub --decision-id 0193a4c2-...");
-  cmd->add_option("--ledger", flags->ledger, "Ledger directory");
-  cmd->add_option("--export", flags->bundle_file,
-                  "An export bundle instead of a ledger (with --decision-id): verified first");
-  cmd->add_option("--key", flags->keys,
-                  "With --export: trusted public key file(s) (default: the bundle's own key)");
+  AddHistoryOptions(cmd, &flags->ledger, &flags->bundle_file, &flags->keys);
   auto* seq = cmd->add_option("--seq", flags->seq, "Sequence number");
   cmd->add_option("--decision-id", flags->decision_id,
                   "A decision: its entry, the controls it falls under, the evidence that names "
